@@ -1,0 +1,5 @@
+"""Build every article in content/ into dist/ (see README.md, or run with --help)."""
+
+from pressroom.cli import main
+
+raise SystemExit(main())

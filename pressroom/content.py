@@ -1,0 +1,189 @@
+"""Finding articles and reading them: front matter (YAML) and body → :class:`Article`.
+
+Everything about an article that can be wrong in its text is checked here, before any output is
+written: encoding, front-matter syntax and types, unknown keys.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import BuildError, Warnings
+from .metadata import Metadata, check_fields
+
+FRONT_MATTER_FENCE = re.compile(r"^---[ \t]*$")
+FRONT_MATTER_END = re.compile(r"^(---|\.\.\.)[ \t]*$")
+ATX_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
+
+
+@dataclass(frozen=True)
+class Article:
+    """One Markdown article, read and validated; nothing rendered yet."""
+
+    source: Path  # the Markdown file
+    root: Path  # the project folder: the build reads nothing outside it
+    meta: Metadata
+    body: str  # Markdown after the front matter
+    body_line: int  # line number in ``source`` where ``body`` starts
+    key_lines: Mapping[str, int] = field(default_factory=dict)  # front-matter key -> line
+
+    @property
+    def display_path(self) -> str:
+        """The path as messages show it: relative to the working folder when possible."""
+        return display_path(self.source)
+
+
+def display_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def find_articles(paths: Iterable[Path]) -> list[Path]:
+    """Expand files and folders into a sorted, de-duplicated list of Markdown files."""
+    found: dict[Path, None] = {}
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*.md")):
+                if not any(part.startswith(".") for part in child.relative_to(path).parts):
+                    found[child.resolve()] = None
+        else:
+            found[path.resolve()] = None
+    return list(found)
+
+
+def read_text(path: Path) -> str:
+    """Read a file as UTF-8 (a BOM and CRLF line endings are accepted)."""
+    where = display_path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise BuildError("no such file", where) from None
+    except IsADirectoryError:
+        raise BuildError("is a folder, not a Markdown file", where) from None
+    except OSError as exc:
+        raise BuildError(f"cannot read: {exc.strerror}", where) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise BuildError(
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8, "
+            f"e.g. iconv -f latin1 -t utf-8",
+            where,
+            line,
+        ) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def split_front_matter(text: str, where: str) -> tuple[dict[str, Any], dict[str, int], str, int]:
+    """Separate a leading ``---`` YAML block from the body.
+
+    Returns (values, line of each key, body, line where the body starts).
+    """
+    lines = text.split("\n")
+    if not lines or not FRONT_MATTER_FENCE.match(lines[0]):
+        return {}, {}, text, 1
+    for end in range(1, len(lines)):
+        if FRONT_MATTER_END.match(lines[end]):
+            break
+    else:
+        raise BuildError("front matter opened with '---' is never closed", where, 1)
+    block = "\n".join(lines[1:end])
+    body = "\n".join(lines[end + 1 :])
+    values, key_lines = parse_yaml_mapping(block, where, first_line=2)
+    return values, key_lines, body, end + 2
+
+
+def parse_yaml_mapping(block: str, where: str, first_line: int) -> tuple[dict[str, Any], dict[str, int]]:
+    """Parse a YAML mapping, remembering the line of each top-level key."""
+    try:
+        node = yaml.compose(block, Loader=yaml.SafeLoader)
+        values = yaml.safe_load(block)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = first_line + mark.line if mark else first_line
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise BuildError(f"invalid YAML in front matter: {problem}", where, line) from None
+    except yaml.YAMLError as exc:
+        raise BuildError(f"invalid YAML in front matter: {exc}", where, first_line) from None
+    if values is None:
+        return {}, {}
+    if not isinstance(values, dict):
+        raise BuildError("front matter must be a mapping of 'key: value' lines", where, first_line)
+    key_lines: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            key_lines[str(key_node.value)] = first_line + key_node.start_mark.line
+    return {str(k): v for k, v in values.items()}, key_lines
+
+
+def slugify(text: str) -> str:
+    """A file-name-safe slug: ASCII lower case words joined by '-'."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug or "article"
+
+
+def first_heading(body: str) -> tuple[str, int, bool] | None:
+    """The first ATX heading: (plain text, line index, whether it leads the document at level 1)."""
+    in_fence = False
+    seen_content = False
+    for index, line in enumerate(body.split("\n")):
+        if line.lstrip().startswith(("```", "~~~")):
+            in_fence = not in_fence
+        if in_fence:
+            seen_content = True
+            continue
+        match = ATX_HEADING.match(line)
+        if match:
+            text = re.sub(r"[*_`]|\{:?[^}]*\}\s*$", "", match.group(2))
+            text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text).strip()
+            if text:
+                return text, index, len(match.group(1)) == 1 and not seen_content
+        if line.strip():
+            seen_content = True
+    return None
+
+
+def load_article(
+    source: Path,
+    root: Path,
+    defaults: Mapping[str, Any],
+    overrides: Mapping[str, Any],
+    warnings: Warnings,
+) -> Article:
+    """Read one article: project defaults, then its front matter, then command-line overrides."""
+    where = display_path(source)
+    text = read_text(source)
+    raw, key_lines, body, body_line = split_front_matter(text, where)
+    fields = dict(defaults)
+    fields.update(check_fields(raw, where, key_lines, warnings))
+    fields.update(overrides)
+    if "title" not in fields:
+        heading = first_heading(body)
+        if heading:
+            fields["title"], index, leads = heading
+            if leads:  # the title block shows it; do not print it twice
+                lines = body.split("\n")
+                body = "\n".join(lines[:index] + [""] + lines[index + 1 :])
+        else:
+            fields["title"] = source.stem.replace("_", " ").replace("-", " ").strip() or "Untitled"
+    fields.setdefault("slug", slugify(source.stem))
+    if not body.strip() and not raw:
+        raise BuildError("the file is empty: there is nothing to build", where, 1)
+    meta = Metadata(**fields)
+    return Article(source.resolve(), root.resolve(), meta, body, body_line, key_lines)
+
+
+def with_meta(article: Article, **changes: Any) -> Article:
+    """A copy of ``article`` with some metadata replaced."""
+    return replace(article, meta=replace(article.meta, **changes))

@@ -1,0 +1,460 @@
+"""Markdown → a clean HTML fragment, ready for either medium.
+
+Steps, in order (each a small function below):
+
+1. Python-Markdown with the extensions authors expect (a fresh converter per article);
+2. raw HTML checked and sanitised against an allow-list (nh3), with a warning per removal;
+3. the fragment repaired into a tree that is valid XHTML (content model, ids, links);
+4. images resolved inside the project and wrapped as figures when alone in a paragraph;
+5. footnotes lifted out, so each medium can place them where it needs them;
+6. serialised twice: XHTML for the EPUB (pop-up notes), HTML for print (``float: footnote``).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
+
+import lxml.etree as etree
+import lxml.html
+import markdown
+import nh3
+
+from .assets import PRINT_SRC, Image, ImageResolver
+from .content import Article
+from .errors import BuildError, Warnings, warn
+
+EXTENSIONS = [
+    "abbr",
+    "admonition",
+    "attr_list",
+    "codehilite",
+    "def_list",
+    "fenced_code",
+    "footnotes",
+    "md_in_html",
+    "sane_lists",
+    "smarty",
+    "tables",
+    "toc",
+]
+EXTENSION_CONFIGS = {
+    "codehilite": {"guess_lang": False, "css_class": "codehilite", "wrapcode": True},
+    "footnotes": {"SEPARATOR": "-", "BACKLINK_TEXT": "↩"},
+    "toc": {"permalink": False},
+}
+
+ALLOWED_TAGS = {
+    "a", "abbr", "article", "aside", "b", "bdi", "bdo", "blockquote", "br", "caption", "cite", "code",
+    "col", "colgroup", "data", "dd", "del", "details", "dfn", "div", "dl", "dt", "em", "figcaption",
+    "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "i", "img", "ins", "kbd",
+    "li", "mark", "ol", "p", "pre", "q", "rp", "rt", "ruby", "s", "samp", "section", "small", "span",
+    "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr",
+    "u", "ul", "var", "wbr",
+}  # fmt: skip
+GENERIC_ATTRIBUTES = {"id", "class", "title", "lang", "dir", "style", "role", "aria-label", "aria-hidden"}
+ALLOWED_ATTRIBUTES = {
+    "*": GENERIC_ATTRIBUTES,
+    "a": {"href", "hreflang"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan", "headers"},
+    "th": {"colspan", "rowspan", "headers", "scope", "abbr"},
+    "ol": {"start", "reversed", "type"},
+    "li": {"value"},
+    "time": {"datetime"},
+    "data": {"value"},
+    "blockquote": {"cite"},
+    "q": {"cite"},
+    "del": {"cite", "datetime"},
+    "ins": {"cite", "datetime"},
+    "col": {"span"},
+    "colgroup": {"span"},
+    "details": {"open"},
+}
+URL_SCHEMES = {"http", "https", "mailto", "tel", "data"}
+STYLE_PROPERTIES = {"text-align", "vertical-align", "width", "color", "background-color", "font-style", "font-weight"}
+DROPPED_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "form", "template", "noscript"}
+
+PHRASING_ONLY = {
+    "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "i", "kbd", "mark", "q", "s", "samp",
+    "small", "span", "strong", "sub", "sup", "time", "u", "var", "p", "pre", "caption", "summary",
+    "h1", "h2", "h3", "h4", "h5", "h6", "dt", "rt", "rp",
+}  # fmt: skip
+FLOW_ONLY = {
+    "address", "article", "aside", "blockquote", "details", "div", "dl", "figure", "footer", "header",
+    "h1", "h2", "h3", "h4", "h5", "h6", "hr", "ol", "p", "pre", "section", "table", "ul", "figcaption",
+}  # fmt: skip
+REQUIRED_PARENT = {"li": {"ul", "ol"}, "dt": {"dl"}, "dd": {"dl"}, "figcaption": {"figure"}}
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+MAX_NESTING = 100
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A section heading, for the table of contents and the PDF outline."""
+
+    level: int
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Note:
+    """A footnote, numbered in order of first reference."""
+
+    id: str
+    number: int
+    ref_id: str
+    epub_html: str
+
+
+@dataclass(frozen=True)
+class Document:
+    """An article's body, converted; the layouts place it."""
+
+    epub_html: str  # XHTML fragment; noterefs point at ``notes``
+    print_html: str  # HTML fragment; each note sits where it is referenced
+    headings: tuple[Heading, ...]
+    notes: tuple[Note, ...]
+    images: tuple[Image, ...]
+
+
+def source_line(article: Article, needle: str) -> int | None:
+    """The line of ``article`` where ``needle`` first appears (for messages)."""
+    for index, line in enumerate(article.body.split("\n")):
+        if needle in line:
+            return article.body_line + index
+    return None
+
+
+def markdown_to_html(article: Article, warnings: Warnings) -> str:
+    """Run Python-Markdown with a fresh converter; refuse absurd nesting rather than crash."""
+    body = article.body
+    match = CONTROL_CHARACTERS.search(body)
+    if match:
+        line = article.body_line + body[: match.start()].count("\n")
+        warn(warnings, "control characters removed (they are not allowed in XHTML)", article.display_path, line)
+        body = CONTROL_CHARACTERS.sub("", body)
+    depth_line = deepest_nesting(body)
+    if depth_line is not None:
+        line = article.body_line + depth_line
+        raise BuildError(f"blocks nested more than {MAX_NESTING} levels deep; flatten the structure", article.display_path, line)
+    converter = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS, output_format="html")
+    try:
+        return converter.convert(body)
+    except RecursionError:
+        raise BuildError("the Markdown is nested too deeply to convert", article.display_path, article.body_line) from None
+
+
+def deepest_nesting(body: str) -> int | None:
+    """Index of the first line whose quote/list nesting exceeds ``MAX_NESTING``, if any."""
+    for index, line in enumerate(body.split("\n")):
+        stripped = line.replace(" ", "").replace("\t", "")
+        quotes = len(stripped) - len(stripped.lstrip(">"))
+        indent = (len(line) - len(line.lstrip(" \t"))) // 2
+        if quotes > MAX_NESTING or indent > MAX_NESTING * 2:
+            return index
+    tags = re.finditer(r"<(/?)(div|span|blockquote|ul|ol|li|section|b|i|em|strong|table)\b[^>]*?(/?)>", body, re.I)
+    depth = 0
+    for tag in tags:
+        if tag.group(1):
+            depth = max(depth - 1, 0)
+        elif not tag.group(3):
+            depth += 1
+            if depth > MAX_NESTING:
+                return body[: tag.start()].count("\n")
+    return None
+
+
+def report_removed_html(html: str, article: Article, warnings: Warnings) -> None:
+    """Warn about every element and attribute the sanitiser is about to remove."""
+    if "<" not in html:
+        return
+    try:
+        tree = lxml.html.fragment_fromstring(html, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return
+    seen: set[str] = set()
+    for element in tree.iter():
+        if not isinstance(element.tag, str):
+            if isinstance(element, etree._Comment):
+                continue
+            continue
+        tag = element.tag.lower()
+        if element is tree:
+            continue
+        if tag not in ALLOWED_TAGS:
+            what = f"<{tag}>" + (" and its content" if tag in DROPPED_WITH_CONTENT else "")
+            key = f"tag:{tag}"
+            if key not in seen:
+                seen.add(key)
+                line = source_line(article, f"<{tag}") or source_line(article, f"<{tag.upper()}")
+                warn(warnings, f"raw HTML {what} removed (not allowed in a handout)", article.display_path, line)
+            continue
+        allowed = ALLOWED_ATTRIBUTES["*"] | ALLOWED_ATTRIBUTES.get(tag, set())
+        for name, value in element.attrib.items():
+            name = name.lower()
+            key = f"attr:{tag}:{name}"
+            if key in seen:
+                continue
+            if name not in allowed:
+                seen.add(key)
+                line = source_line(article, f"{name}=") or source_line(article, f"<{tag}")
+                warn(warnings, f"attribute '{name}' removed from <{tag}>", article.display_path, line)
+            elif name in {"href", "src"} and value.strip().lower().startswith(("javascript:", "vbscript:")):
+                seen.add(key)
+                warn(warnings, f"{value.split(':')[0]}: URL removed from <{tag}>", article.display_path, source_line(article, value[:30]))
+
+
+def sanitise(html: str) -> str:
+    """Keep only allow-listed elements, attributes, URL schemes and style properties."""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        clean_content_tags=DROPPED_WITH_CONTENT,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel=None,
+        strip_comments=True,
+        filter_style_properties=STYLE_PROPERTIES,
+    )
+
+
+def parse_fragment(html: str) -> lxml.html.HtmlElement:
+    """Parse sanitised HTML into a tree rooted at a ``<div>``."""
+    return lxml.html.fragment_fromstring(html or "", create_parent="div")
+
+
+def repair_content_model(root: lxml.html.HtmlElement) -> None:
+    """Make the tree valid XHTML: no blocks inside phrasing elements, no orphaned list items."""
+    for element in reversed(list(root.iter())):
+        if element is root or not isinstance(element.tag, str):
+            continue
+        if element.tag in PHRASING_ONLY or element.tag == "a":
+            if any(child.tag in FLOW_ONLY for child in element.iterdescendants() if isinstance(child.tag, str)):
+                if element.tag in {"p", "pre", "caption", "summary", "dt"} or element.tag.startswith("h"):
+                    element.tag = "div"
+                else:
+                    element.drop_tag()
+                continue
+        parents = REQUIRED_PARENT.get(element.tag)
+        if parents and (element.getparent() is None or element.getparent().tag not in parents):
+            element.tag = "div"
+        if element.tag == "img":
+            for name in ("width", "height"):
+                if name in element.attrib and not element.attrib[name].isdigit():
+                    del element.attrib[name]
+
+
+def fix_ids(root: lxml.html.HtmlElement, headings_only_slug: bool = True) -> None:
+    """Give every heading an id and make all ids unique and free of whitespace."""
+    seen: set[str] = set()
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        ident = element.get("id")
+        if ident is None and element.tag in {"h1", "h2", "h3", "h4", "h5", "h6"}:
+            ident = re.sub(r"[^\w-]+", "-", element.text_content().strip().lower()).strip("-") or "section"
+        if ident is None:
+            continue
+        ident = re.sub(r"\s+", "-", ident.strip()) or "id"
+        if ident[0].isdigit() or ident[0] in "-.":
+            ident = "s-" + ident
+        base, n = ident, 2
+        while ident in seen:
+            ident = f"{base}-{n}"
+            n += 1
+        seen.add(ident)
+        element.set("id", ident)
+
+
+def fix_links(root: lxml.html.HtmlElement, article: Article, warnings: Warnings) -> None:
+    """Keep working links; turn links to missing anchors or unpackaged files into plain text."""
+    ids = {el.get("id") for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
+    for link in list(root.iter("a")):
+        href = (link.get("href") or "").strip()
+        if not href:
+            continue
+        parts = urlsplit(href)
+        if parts.scheme in {"http", "https", "mailto", "tel"}:
+            link.set("href", quote(href, safe=":/?#[]@!$&'()*+,;=%~"))
+            continue
+        if href.startswith("#"):
+            target = unquote(href[1:])
+            if target in ids:
+                continue
+            reason = f"link to '#{target}' has no matching heading or anchor"
+        else:
+            reason = f"link to '{href}' points outside this article and cannot be followed in the handout"
+        if href.startswith("#fn") and "footnote" in (link.get("class") or ""):
+            continue
+        warn(warnings, f"{reason}; kept as text", article.display_path, source_line(article, href))
+        link.attrib.pop("href", None)
+        link.tag = "span"
+
+
+def wrap_figures(root: lxml.html.HtmlElement) -> None:
+    """An image alone in its paragraph becomes a ``<figure>`` captioned by its title or alt text."""
+    for paragraph in list(root.iter("p")):
+        children = list(paragraph)
+        if len(children) != 1 or children[0].tag != "img":
+            continue
+        image = children[0]
+        if (paragraph.text or "").strip() or (image.tail or "").strip():
+            continue
+        caption = (image.get("title") or image.get("alt") or "").strip()
+        paragraph.tag = "figure"
+        paragraph.attrib.clear()
+        paragraph.set("class", "figure")
+        image.tail = None
+        if caption:
+            figcaption = etree.SubElement(paragraph, "figcaption")
+            figcaption.text = caption
+
+
+def mark_tables(root: lxml.html.HtmlElement) -> None:
+    """Header cells say what they head (column in a head row, row when first in a body row)."""
+    for cell in root.iter("th"):
+        if cell.get("scope"):
+            continue
+        row = cell.getparent()
+        section = row.getparent() if row is not None else None
+        if section is not None and section.tag == "thead":
+            cell.set("scope", "col")
+        elif row is not None and row.index(cell) == 0:
+            cell.set("scope", "row")
+
+
+@dataclass
+class _RawNote:
+    id: str
+    ref_id: str
+    number: int
+    body: lxml.html.HtmlElement
+
+
+def lift_notes(root: lxml.html.HtmlElement) -> list[_RawNote]:
+    """Remove Python-Markdown's footnote list from the tree and return its items in order."""
+    notes: list[_RawNote] = []
+    for container in root.xpath(".//div[contains(concat(' ', normalize-space(@class), ' '), ' footnote ')]"):
+        for number, item in enumerate(container.xpath("./ol/li[@id]"), start=1):
+            for backref in item.xpath(".//a[contains(@class, 'footnote-backref')]"):
+                previous = backref.getprevious()
+                parent = backref.getparent()
+                text = (previous.tail if previous is not None else parent.text) or ""
+                if previous is not None:
+                    previous.tail = text.rstrip("\u00a0 ")
+                else:
+                    parent.text = text.rstrip("\u00a0 ")
+                backref.drop_tree()
+            note_id = item.get("id")
+            notes.append(_RawNote(note_id, f"fnref-{note_id.removeprefix('fn-')}", number, item))
+        container.drop_tree()
+    return notes
+
+
+def serialise(element: lxml.html.HtmlElement, method: str) -> str:
+    """The children of ``element`` as markup (``xml`` for XHTML, ``html`` for print)."""
+    parts = [element.text and _escape(element.text) or ""]
+    for child in element:
+        parts.append(etree.tostring(child, encoding="unicode", method=method, with_tail=True))
+    return "".join(parts)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def epub_fragment(root: lxml.html.HtmlElement, notes: list[_RawNote]) -> tuple[str, tuple[Note, ...]]:
+    """XHTML body with EPUB pop-up noterefs, and the notes as separate fragments."""
+    tree = copy.deepcopy(root)
+    for ref in tree.xpath(".//a[contains(@class, 'footnote-ref')]"):
+        ref.set("epub:type", "noteref")
+        ref.set("role", "doc-noteref")
+    built = []
+    for note in notes:
+        body = copy.deepcopy(note.body)
+        first = body.find("p")
+        backlink = etree.Element("a", {"href": f"#{note.ref_id}", "role": "doc-backlink", "class": "note-number"})
+        backlink.text = f"{note.number}."
+        backlink.tail = " " + ((first.text or "") if first is not None else (body.text or ""))
+        if first is not None:
+            first.text = None
+            first.insert(0, backlink)
+        else:
+            body.text = None
+            body.insert(0, backlink)
+        use_image_sources(body, "epub")
+        built.append(Note(note.id, note.number, note.ref_id, serialise(body, "xml")))
+    use_image_sources(tree, "epub")
+    return serialise(tree, "xml"), tuple(built)
+
+
+def print_fragment(root: lxml.html.HtmlElement, notes: list[_RawNote]) -> str:
+    """HTML body where each footnote's text sits at its first reference (for ``float: footnote``)."""
+    tree = copy.deepcopy(root)
+    by_id = {note.id: note for note in notes}
+    placed: set[str] = set()
+    for ref in tree.xpath(".//a[contains(@class, 'footnote-ref')]"):
+        note_id = (ref.get("href") or "#").lstrip("#")
+        note = by_id.get(note_id)
+        holder = ref.getparent() if ref.getparent() is not None and ref.getparent().tag == "sup" else ref
+        if note is None or note_id in placed:
+            continue
+        placed.add(note_id)
+        span = etree.Element("span", {"class": "footnote", "id": note_id})
+        body = copy.deepcopy(note.body)
+        span.text = body.text
+        for index, child in enumerate(body):
+            if child.tag == "p":
+                child.tag = "span"
+                if index == 0:  # the first paragraph runs on from the note's number
+                    child.attrib.clear()
+                else:
+                    child.set("class", "footnote-para")
+            span.append(child)
+        span.tail = holder.tail
+        holder.getparent().replace(holder, span)
+    use_image_sources(tree, "print")
+    return serialise(tree, "html")
+
+
+def use_image_sources(tree: lxml.html.HtmlElement, medium: str) -> None:
+    """Point images at the packaged copy (EPUB) or the file itself (print)."""
+    for image in tree.iter("img"):
+        print_src = image.attrib.pop(PRINT_SRC, None)
+        if medium == "print" and print_src:
+            image.set("src", print_src)
+
+
+def collect_headings(root: lxml.html.HtmlElement) -> tuple[Heading, ...]:
+    return tuple(
+        Heading(int(el.tag[1]), el.get("id"), " ".join(el.text_content().split()))
+        for el in root.iter("h1", "h2", "h3", "h4", "h5", "h6")
+        if el.get("id") and el.text_content().strip()
+    )
+
+
+def convert(article: Article, warnings: Warnings) -> Document:
+    """Convert an article's Markdown body into a :class:`Document`."""
+    html = markdown_to_html(article, warnings)
+    report_removed_html(html, article, warnings)
+    root = parse_fragment(sanitise(html))
+    repair_content_model(root)
+    fix_ids(root)
+    fix_links(root, article, warnings)
+    images = ImageResolver(article, warnings).resolve_all(root, lambda needle: source_line(article, needle))
+    wrap_figures(root)
+    mark_tables(root)
+    notes = lift_notes(root)
+    epub_html, epub_notes = epub_fragment(root, notes)
+    return Document(
+        epub_html=epub_html,
+        print_html=print_fragment(root, notes),
+        headings=collect_headings(root),
+        notes=epub_notes,
+        images=images,
+    )

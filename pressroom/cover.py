@@ -1,0 +1,52 @@
+"""The EPUB cover: the article's own ``cover:`` image, or one generated from the layouts.
+
+The generated cover is ``cover.html`` laid out by WeasyPrint and rasterised with PDFium to a
+1600 × 2400 px PNG, so the cover looks like the handout and works in every reading system.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from .assets import Image, read_image_file
+from .content import Article
+from .errors import Warnings
+from .layouts import render
+
+COVER_WIDTH_PX = 1600
+
+
+def article_cover(article: Article, line: int | None) -> Image:
+    """The image named by the article's ``cover:`` key, checked for type."""
+    path, data, media_type = read_image_file(article, article.meta.cover or "", "cover image", line)
+    suffix = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/svg+xml": ".svg", "image/webp": ".webp"}[media_type]
+    return Image(f"images/cover{suffix}", media_type, data, path)
+
+
+def generated_cover(article: Article, search_path: tuple[Path, ...], warnings: Warnings) -> Image:
+    """Lay out ``cover.html`` and rasterise its first page to PNG."""
+    import pypdfium2
+
+    from .pdf import render_html, write_pdf
+
+    html = render(search_path, "cover.html", meta=article.meta)
+    pdf_bytes = write_pdf(render_html(html, article, search_path, warnings))
+    pdf = pypdfium2.PdfDocument(pdf_bytes)
+    try:
+        page = pdf[0]
+        width_pt = page.get_width()
+        bitmap = page.render(scale=COVER_WIDTH_PX / width_pt)
+        picture = bitmap.to_pil().convert("RGB")
+    finally:
+        pdf.close()
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG", optimize=True)
+    return Image("images/cover.png", "image/png", buffer.getvalue())
+
+
+def make_cover(article: Article, search_path: tuple[Path, ...], line: int | None, warnings: Warnings) -> Image:
+    """The cover for this article's EPUB."""
+    if article.meta.cover:
+        return article_cover(article, line)
+    return generated_cover(article, search_path, warnings)

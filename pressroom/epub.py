@@ -1,0 +1,174 @@
+"""The e-reader edition: layout XHTML → ebooklib package → a reproducible EPUB 3.
+
+ebooklib writes the package document and the NCX. The content documents and the navigation
+document come from the shared layouts as finished XHTML (ebooklib would re-parse and drop their
+``<head>``), and the zip is rewritten with fixed dates and order so the bytes are reproducible.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ebooklib import epub
+from lxml import etree
+
+from .assets import Image
+from .content import Article
+from .convert import Document, Heading
+from .errors import BuildError
+from .layouts import LayoutFiles, markup, render
+
+XHTML = "application/xhtml+xml"
+STYLESHEET = "style/epub.css"
+CHAPTER = "chapter.xhtml"
+IDENTIFIER_NAMESPACE = uuid.UUID("6f1c2a4e-9d51-4c57-9a0e-5b7e2f0c8a31")
+
+
+@dataclass
+class TocEntry:
+    """One entry of the table of contents, with its sub-entries."""
+
+    title: str
+    href: str
+    children: list[TocEntry] = field(default_factory=list)
+
+
+def stable_identifier(article: Article) -> str:
+    """The article's own identifier, else a UUID derived from its URL or slug (same every build)."""
+    if article.meta.identifier:
+        return article.meta.identifier
+    name = article.meta.url or f"pressroom:{article.meta.slug}"
+    return f"urn:uuid:{uuid.uuid5(IDENTIFIER_NAMESPACE, name)}"
+
+
+def nest_headings(headings: tuple[Heading, ...], href: str) -> list[TocEntry]:
+    """Headings in document order → a tree by level (a deeper heading nests under the one before)."""
+    root: list[TocEntry] = []
+    stack: list[tuple[int, TocEntry]] = []
+    for heading in headings:
+        entry = TocEntry(heading.text, f"{href}#{heading.id}")
+        while stack and stack[-1][0] >= heading.level:
+            stack.pop()
+        (stack[-1][1].children if stack else root).append(entry)
+        stack.append((heading.level, entry))
+    return root
+
+
+def ncx_entries(entries: list[TocEntry], prefix: str = "nav") -> list:
+    """The same tree in ebooklib's ``book.toc`` shape (for the EPUB 2 NCX)."""
+    result: list = []
+    for index, entry in enumerate(entries, start=1):
+        uid = f"{prefix}-{index}"
+        if entry.children:
+            result.append((epub.Section(entry.title, entry.href), ncx_entries(entry.children, uid)))
+        else:
+            result.append(epub.Link(entry.href, entry.title, uid))
+    return result
+
+
+def xhtml(text: str, name: str) -> bytes:
+    """Check that a rendered document is well-formed XML and return its bytes."""
+    data = text.lstrip().encode("utf-8")
+    try:
+        etree.fromstring(data)
+    except etree.XMLSyntaxError as exc:
+        raise BuildError(f"internal error: layout produced malformed XHTML for {name}: {exc}") from None
+    return data
+
+
+def package_document_language(opf: bytes, lang: str) -> bytes:
+    """Add ``xml:lang`` to the package element (ebooklib leaves it out; checkers want it)."""
+    root = etree.fromstring(opf)
+    root.set("{http://www.w3.org/XML/1998/namespace}lang", lang)
+    return etree.tostring(root, encoding="utf-8", xml_declaration=True, pretty_print=True)
+
+
+def reproducible_zip(data: bytes, timestamp: dt.datetime, lang: str) -> bytes:
+    """Rewrite a zip with ``mimetype`` first and stored, fixed dates and a stable entry order."""
+    date_time = max(timestamp, dt.datetime(1980, 1, 1, tzinfo=dt.timezone.utc)).timetuple()[:6]
+    source = zipfile.ZipFile(io.BytesIO(data))
+    names = source.namelist()
+    ordered = ["mimetype"] + sorted(n for n in names if n != "mimetype")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for name in ordered:
+            content = source.read(name)
+            if name.endswith("content.opf"):
+                content = package_document_language(content, lang)
+            info = zipfile.ZipInfo(name, date_time=date_time)
+            info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            info.create_system = 3
+            target.writestr(info, content, compresslevel=9 if name != "mimetype" else None)
+    return out.getvalue()
+
+
+def build_epub(
+    article: Article,
+    document: Document,
+    cover: Image,
+    search_path: tuple[Path, ...],
+    modified: dt.datetime,
+) -> bytes:
+    """The EPUB's bytes: cover, title page, the article, nav and NCX."""
+    meta = article.meta
+    book = epub.EpubBook()
+    book.set_identifier(stable_identifier(article))
+    book.set_title(meta.title)
+    book.set_language(meta.lang)
+    for index, author in enumerate(meta.authors, start=1):
+        book.add_author(author, uid=f"creator{index}")
+    if meta.summary:
+        book.add_metadata("DC", "description", meta.summary)
+    for keyword in meta.keywords:
+        book.add_metadata("DC", "subject", keyword)
+    if meta.publisher:
+        book.add_metadata("DC", "publisher", meta.publisher)
+    if meta.rights:
+        book.add_metadata("DC", "rights", meta.rights)
+    if meta.date:
+        book.add_metadata("DC", "date", meta.date.isoformat())
+    if meta.subtitle:
+        book.add_metadata("DC", "title", meta.subtitle, {"id": "subtitle"})
+        book.add_metadata(None, "meta", "subtitle", {"refines": "#subtitle", "property": "title-type"})
+    book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
+
+    def page(template: str, **extra: object) -> str:
+        return render(search_path, template, meta=meta, stylesheet=STYLESHEET, **extra)
+
+    files = LayoutFiles(search_path)
+    css = files.text("epub.css") + "\n" + files.text("code.css")
+    stylesheet = epub.EpubItem("style", STYLESHEET, "text/css", css.encode("utf-8"))
+    cover_image = epub.EpubItem("cover-image", cover.href, cover.media_type, cover.data)
+    cover_image.properties = ["cover-image"]
+    cover_page = epub.EpubItem("cover", "cover.xhtml", XHTML, xhtml(page("cover-page.xhtml", cover_href=cover.href), "the cover page"))
+    title_page = epub.EpubItem("titlepage", "titlepage.xhtml", XHTML, xhtml(page("titlepage.xhtml"), "the title page"))
+    notes = [{"id": n.id, "html": markup(n.epub_html)} for n in document.notes]
+    chapter = epub.EpubItem(
+        "chapter", CHAPTER, XHTML, xhtml(page("chapter.xhtml", body=markup(document.epub_html), notes=notes), CHAPTER)
+    )
+    toc = [TocEntry(meta.title, CHAPTER, nest_headings(document.headings, CHAPTER))]
+    landmarks = [
+        {"type": "cover", "href": "cover.xhtml", "title": "Cover"},
+        {"type": "titlepage", "href": "titlepage.xhtml", "title": "Title page"},
+        {"type": "toc", "href": "nav.xhtml#toc", "title": "Contents"},
+        {"type": "bodymatter", "href": f"{CHAPTER}#start", "title": "Start of content"},
+    ]
+    nav = epub.EpubItem("nav", "nav.xhtml", XHTML, xhtml(page("nav.xhtml", toc=toc, landmarks=landmarks), "nav.xhtml"))
+    nav.properties = ["nav"]
+    for item in (stylesheet, cover_image, cover_page, title_page, chapter, nav):
+        book.add_item(item)
+    for index, image in enumerate(document.images, start=1):
+        item = epub.EpubItem(f"image-{index}", image.href, image.media_type, image.data)
+        book.add_item(item)
+    book.add_item(epub.EpubNcx())
+    book.toc = ncx_entries(toc)
+    book.spine = [cover_page, title_page, nav, chapter]
+    raw = io.BytesIO()
+    epub.write_epub(raw, book, {"mtime": modified, "epub3_landmark": False, "epub3_pages": False})
+    return reproducible_zip(raw.getvalue(), modified, meta.lang)

@@ -1,0 +1,97 @@
+"""The one Jinja environment both media render through.
+
+Templates are looked up in the project's ``layouts/`` first and in the built-in layouts after; a
+project template can still extend the original as ``default/<name>``. Autoescaping is on and an
+undefined variable is an error. Article text is only ever passed in as data, and the environment
+is sandboxed, so nothing in an article can run as template code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
+
+from .config import BUILTIN_LAYOUTS
+from .errors import BuildError
+
+
+class LayoutFiles:
+    """Finds non-template layout files (stylesheets, fonts) along the same search path."""
+
+    def __init__(self, search_path: tuple[Path, ...]):
+        self.search_path = search_path
+
+    def find(self, name: str) -> Path:
+        for folder in self.search_path:
+            candidate = (folder / name).resolve()
+            if candidate.is_file() and candidate.is_relative_to(folder):
+                return candidate
+        raise BuildError(f"layout file '{name}' not found in {', '.join(str(p) for p in self.search_path)}")
+
+    def url(self, name: str) -> str:
+        return self.find(name).as_uri()
+
+    def text(self, name: str) -> str:
+        return self.find(name).read_text(encoding="utf-8")
+
+
+def css_string(value: object) -> Markup:
+    """Text made safe inside a double-quoted CSS string (quotes, backslashes, markup escaped)."""
+    special = {"\\", '"', "<", ">", "&", "\n", "\r", "\f"}
+    return Markup("".join(f"\\{ord(ch):x} " if ch in special or ord(ch) < 32 else ch for ch in str(value)))
+
+
+def long_date(value: dt.date | None) -> str:
+    """31 May 2024."""
+    return f"{value.day} {value:%B %Y}" if value else ""
+
+
+@lru_cache(maxsize=8)
+def environment(search_path: tuple[Path, ...]) -> SandboxedEnvironment:
+    """The shared, strict, sandboxed environment for one layout search path."""
+    loader = jinja2.ChoiceLoader(
+        [
+            jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(str(BUILTIN_LAYOUTS))}),
+            jinja2.FileSystemLoader([str(p) for p in search_path]),
+        ]
+    )
+    env = SandboxedEnvironment(
+        loader=loader,
+        autoescape=jinja2.select_autoescape(["html", "xhtml", "xml", "svg"]),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    files = LayoutFiles(search_path)
+    env.globals["layout_url"] = files.url
+    env.globals["layout_text"] = lambda name: Markup(files.text(name))
+    env.filters["long_date"] = long_date
+    env.filters["css_string"] = css_string
+    return env
+
+
+def render(search_path: tuple[Path, ...], template: str, **context: Any) -> str:
+    """Render one layout template; template mistakes become build errors that name the template."""
+    env = environment(search_path)
+    try:
+        return env.get_template(template).render(**context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise BuildError(f"template syntax error: {exc.message}", exc.filename or exc.name, exc.lineno) from None
+    except jinja2.UndefinedError as exc:
+        raise BuildError(f"layout '{template}' uses an undefined value: {exc.message}") from None
+    except jinja2.TemplateNotFound as exc:
+        raise BuildError(f"layout template '{exc.name}' not found") from None
+    except jinja2.exceptions.SecurityError as exc:
+        raise BuildError(f"layout '{template}' tried an unsafe operation: {exc}") from None
+
+
+def markup(html: str) -> Markup:
+    """Mark HTML that Pressroom produced (sanitised) as safe to insert unescaped."""
+    return Markup(html)

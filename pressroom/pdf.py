@@ -1,0 +1,134 @@
+"""The printed handout: layout HTML → WeasyPrint → PDF bytes.
+
+WeasyPrint only logs a resource it could not load and writes the PDF anyway; here every such
+record becomes a build error, and every fetch goes through :class:`SandboxFetcher`, which refuses
+anything outside the project and the layouts (and the network, unless the project allows it).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.request import url2pathname
+
+from .assets import MAX_DATA_URI_BYTES, inside
+from .content import Article, display_path
+from .convert import Document, source_line
+from .errors import BuildError, Warnings, warn
+from .layouts import markup, render
+from .metadata import PAPER_SIZES
+
+if TYPE_CHECKING:
+    import weasyprint
+
+
+@dataclass
+class FetchLog:
+    """What the sandbox refused during one render."""
+
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
+
+
+def sandbox_fetcher(roots: tuple[Path, ...], log: FetchLog) -> Any:
+    """A WeasyPrint URL fetcher that serves only files under ``roots`` and small ``data:`` URIs."""
+    from weasyprint.urls import URLFetcher
+
+    class SandboxFetcher(URLFetcher):
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            scheme = url.split(":", 1)[0].lower()
+            if scheme == "data":
+                if len(url) > MAX_DATA_URI_BYTES * 4 // 3 + 1024:
+                    return self._refuse(url, "data: URI larger than the size limit")
+                return super().fetch(url, headers)
+            if scheme == "file":
+                path = Path(url2pathname(url.split("?", 1)[0].split("#", 1)[0].removeprefix("file:")))
+                if not any(inside(path, root) for root in roots):
+                    return self._refuse(url, "outside the project folder")
+                return super().fetch(url, headers)
+            return self._refuse(url, "remote resources are not fetched")
+
+        def _refuse(self, url: str, reason: str) -> Any:
+            log.refused.append((url, reason))
+            raise ValueError(f"refused by Pressroom's sandbox: {reason}")
+
+    return SandboxFetcher(timeout=10, allow_redirects=False)
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@contextmanager
+def weasyprint_messages() -> Iterator[list[logging.LogRecord]]:
+    """Collect WeasyPrint's warnings and errors instead of letting them scroll by."""
+    logger = logging.getLogger("weasyprint")
+    handler = _Collect()
+    logger.addHandler(handler)
+    previous = logger.propagate
+    logger.propagate = False
+    try:
+        yield handler.records
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = previous
+
+
+def handout_html(article: Article, document: Document, search_path: tuple[Path, ...], dates: dict[str, str]) -> str:
+    """The handout as one HTML document, through the shared layouts."""
+    return render(
+        search_path,
+        "handout.html",
+        meta=article.meta,
+        body=markup(document.print_html),
+        notes=[],
+        page_size=PAPER_SIZES[article.meta.paper],
+        created=dates["created"],
+        modified=dates["modified"],
+    )
+
+
+def render_html(html: str, article: Article, search_path: tuple[Path, ...], warnings: Warnings) -> weasyprint.Document:
+    """Lay out HTML with the sandboxed fetcher; refusals and load failures are build errors."""
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    log = FetchLog()
+    fetcher = sandbox_fetcher((article.root, *search_path), log)
+    base_url = article.source.parent.as_uri() + "/"
+    with weasyprint_messages() as records:
+        rendered = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
+            font_config=FontConfiguration()
+        )
+    where = article.display_path
+    for url, reason in log.refused:
+        shown = url if not url.startswith("data:") else url[:40] + "…"
+        needle = url.rsplit("/", 1)[-1] if url.startswith("file:") else url[:60]
+        raise BuildError(f"refused to load '{shown}': {reason}", where, source_line(article, needle))
+    for record in records:
+        message = record.getMessage()
+        if message.startswith("Failed to load") or record.levelno >= logging.ERROR:
+            raise BuildError(f"PDF renderer: {message.splitlines()[0]}", where)
+        warn(warnings, f"PDF renderer: {message.splitlines()[0]}", where)
+    return rendered
+
+
+def write_pdf(rendered: weasyprint.Document) -> bytes:
+    """Serialise a laid-out document; the /ID is a hash of the content, so bytes are reproducible."""
+    return rendered.write_pdf(pdf_identifier=True)
+
+
+def build_pdf(article: Article, document: Document, search_path: tuple[Path, ...], dates: dict[str, str], warnings: Warnings) -> bytes:
+    """The handout PDF's bytes."""
+    html = handout_html(article, document, search_path, dates)
+    return write_pdf(render_html(html, article, search_path, warnings))
+
+
