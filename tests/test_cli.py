@@ -1,0 +1,110 @@
+"""The command line: outputs, exact messages with path:line, exit codes, options."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from helpers import REPO, run_cli, write_article
+
+
+def test_bad_yaml_block_is_reported_with_path_and_line(tmp_path: Path) -> None:
+    write_article(tmp_path, "---\ntitle: Bad\nauthor: [unclosed\ndate: 2024-01-01\n---\n\nText\n", "bad.md")
+    run = run_cli("bad.md", "--out", "out", cwd=tmp_path)
+    assert run.code == 1
+    assert run.err == (
+        "bad.md:4: error: invalid YAML in front matter: expected ',' or ']', but got ':' "
+        "(while parsing a flow sequence that starts on line 3)\n"
+        "1 of 1 article failed\n"
+    )
+    assert run.out == ""
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_image_is_reported_with_path_and_line(tmp_path: Path) -> None:
+    write_article(tmp_path, "---\ntitle: Chart\n---\n\nIntro.\n\n![A chart](img/chart.png)\n", "chart.md")
+    run = run_cli("chart.md", "--out", "out", cwd=tmp_path)
+    assert run.code == 1
+    assert run.err == "chart.md:7: error: image not found: img/chart.png\n1 of 1 article failed\n"
+
+
+def test_wrong_type_is_an_error_and_unknown_key_a_warning_with_a_suggestion(tmp_path: Path) -> None:
+    write_article(tmp_path, "---\ntitel: Typo\ndate: 12\n---\n\nx\n", "types.md")
+    run = run_cli("types.md", "--out", "out", cwd=tmp_path)
+    assert run.code == 1
+    assert run.err.splitlines()[:2] == [
+        "types.md:2: warning: unknown key 'titel' ignored (did you mean 'title'?)",
+        "types.md:3: error: 'date' must be an ISO date such as 2024-05-31, not 12",
+    ]
+
+
+def test_one_line_per_output_and_other_articles_still_built(tmp_path: Path) -> None:
+    write_article(tmp_path / "content", "# Good\n\nFine.\n", "good.md")
+    write_article(tmp_path / "content", "---\ntitle: [\n---\n", "broken.md")
+    run = run_cli("content", "--out", "out", cwd=tmp_path)
+    assert run.code == 1
+    assert run.out == "wrote out/good.pdf\nwrote out/good.epub\n"
+    assert run.err.startswith("content/broken.md:2: error: invalid YAML in front matter")
+    assert run.err.endswith("1 of 2 articles failed\n")
+
+
+def test_default_build_reads_content_and_writes_dist(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.pressroom]\npublisher = "The Press"\n')
+    write_article(tmp_path / "content" / "talks", "# Talk\n\nHello.\n", "talk.md")
+    run = run_cli(cwd=tmp_path)
+    assert run.code == 0, run.err
+    assert run.out == "wrote dist/talk.pdf\nwrote dist/talk.epub\n"
+    assert pypdf.PdfReader(tmp_path / "dist" / "talk.pdf").metadata.title == "Talk"
+
+
+def test_format_option_limits_outputs(tmp_path: Path) -> None:
+    write_article(tmp_path, "# Only\n\nText.\n", "only.md")
+    run = run_cli("only.md", "--out", "out", "--format", "epub", cwd=tmp_path)
+    assert run.code == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["only.epub"]
+
+
+def test_metadata_override(tmp_path: Path) -> None:
+    write_article(tmp_path, "---\ntitle: Original\n---\n\nText.\n", "doc.md")
+    run = run_cli("doc.md", "--out", "out", "-M", "title=Overridden", "-M", "author=[Ann, Bob]", "--format", "pdf", cwd=tmp_path)
+    assert run.code == 0, run.err
+    meta = pypdf.PdfReader(tmp_path / "out" / "doc.pdf").metadata
+    assert meta.title == "Overridden"
+    assert meta.author == "Ann, Bob"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--format", "docx"], "python build.py: error: unknown format 'docx'; known: pdf, epub"),
+        (["-M", "novalue"], "python build.py: error: -M expects KEY=VALUE, got 'novalue'"),
+        (["-M", "date=soon"], "python build.py: error: 'date' must be an ISO date such as 2024-05-31, not 'soon'"),
+        (["-M", "titel=x"], "python build.py: error: unknown key 'titel' (did you mean 'title'?)"),
+        (["missing.md"], "python build.py: error: missing.md: no such file or folder"),
+    ],
+)
+def test_usage_errors_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    run = run_cli(*args, cwd=tmp_path)
+    assert run.code == 2
+    assert run.err.strip() == message
+
+
+def test_help(tmp_path: Path) -> None:
+    run = run_cli("--help", cwd=tmp_path)
+    assert run.code == 0
+    assert "--format" in run.out and "--metadata" in run.out and "--out" in run.out
+
+
+def test_build_py_entry_point_runs_as_a_script(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    write_article(tmp_path, "# Script\n\nText.\n", "s.md")
+    result = subprocess.run(
+        [sys.executable, str(REPO / "build.py"), "s.md", "--out", "out", "--format", "epub"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "wrote out/s.epub\n"

@@ -1,0 +1,167 @@
+"""The printed handout, read back: text, headings, fonts, metadata, outline, geometry, footnotes."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pdfplumber
+import pypdf
+import pytest
+
+from helpers import SEED_ARTICLE, article_paragraphs, pdf_body_text, pdf_text, run_cli, sentences, squash, write_article
+
+MM = 72 / 25.4
+MARGIN_X = 20 * MM  # handout.css: @page margin 22mm 20mm 24mm 20mm
+MARGIN_TOP = 22 * MM
+MARGIN_BOTTOM = 24 * MM
+TOLERANCE = 0.5
+
+
+def outline_titles(reader: pypdf.PdfReader) -> list[str]:
+    titles: list[str] = []
+
+    def walk(items: list) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                titles.append(item.title)
+
+    walk(reader.outline)
+    return titles
+
+
+def test_every_heading_and_sentence_of_the_article_is_in_the_pdf(seed) -> None:
+    text = squash(pdf_body_text(seed.pdf))
+    paragraphs = article_paragraphs(SEED_ARTICLE)
+    assert len(paragraphs) > 20
+    missing = [s for p in paragraphs for s in sentences(p) if squash(s) not in text]
+    assert missing == []
+
+
+def test_title_block_and_running_footer(seed) -> None:
+    pages = pdf_text(seed.pdf)
+    assert pages[0].lstrip().startswith("Why Joining Professional Organizations")
+    assert "Examzify" in pages[0].split("Participating")[0]
+    for number, page in enumerate(pages, start=1):
+        assert f"Page {number} of {len(pages)}" in page
+        assert "Professional Organizations" in page.splitlines()[-1] or "Professional Organizations" in page
+
+
+def test_fonts_are_the_bundled_ones_and_all_embedded(seed) -> None:
+    reader = pypdf.PdfReader(seed.pdf)
+    fonts = {}
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+            descriptor = descendant["/FontDescriptor"].get_object()
+            fonts[str(font["/BaseFont"])] = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+    assert fonts and all(fonts.values()), fonts
+    names = " ".join(fonts)
+    assert "Pressroom-Serif" in names and "Pressroom-Sans" in names  # layouts/fonts.css families
+
+
+def test_metadata(seed) -> None:
+    reader = pypdf.PdfReader(seed.pdf)
+    meta = reader.metadata
+    assert meta.title == "Why Joining Professional Organizations Matters for Library Media Specialists"
+    assert meta.subject.startswith("Participating in professional organizations offers")
+    assert "school libraries" in meta["/Keywords"]
+    assert reader.trailer["/Root"]["/Lang"] == "en"
+    assert meta["/CreationDate"] == meta["/ModDate"] == "D:20231114221320Z"  # SOURCE_DATE_EPOCH
+
+
+def test_outline_has_the_title_and_the_eight_sections(seed) -> None:
+    titles = outline_titles(pypdf.PdfReader(seed.pdf))
+    assert titles[0].startswith("Why Joining Professional Organizations Matters")
+    assert titles[1].startswith("Why Joining Professional Organizations is a Game Changer")
+    assert titles[-1] == "Conclusion: Embrace the Opportunity"
+    assert len(titles) == 9
+
+
+def test_body_text_is_hyphenated_in_the_article_language(seed) -> None:
+    lines = [line for page in pdf_text(seed.pdf) for line in page.splitlines()]
+    assert any(re.search(r"[a-z]-$", line) for line in lines)
+
+
+@pytest.mark.parametrize(("paper", "size"), [("a4", (595.3, 841.9)), ("letter", (612, 792)), ("a5", (419.5, 595.3))])
+def test_paper_sizes(tmp_path: Path, paper: str, size: tuple[float, float]) -> None:
+    source = write_article(tmp_path, f"---\ntitle: Paper\npaper: {paper}\n---\n\nSome text.\n")
+    assert run_cli(source, "--out", tmp_path / "out", "--format", "pdf").code == 0
+    box = pypdf.PdfReader(tmp_path / "out" / "article.pdf").pages[0].mediabox
+    assert (float(box.width), float(box.height)) == pytest.approx(size, abs=0.5)
+
+
+def glyphs_outside_margins(path: Path) -> list[str]:
+    problems = []
+    with pdfplumber.open(path) as pdf:
+        for number, page in enumerate(pdf.pages, start=1):
+            for char in page.chars:
+                footer = char["top"] > page.height - MARGIN_BOTTOM
+                if (
+                    char["x0"] < MARGIN_X - TOLERANCE
+                    or char["x1"] > page.width - MARGIN_X + TOLERANCE
+                    or (not footer and char["top"] < MARGIN_TOP - TOLERANCE)
+                    or char["bottom"] > page.height - TOLERANCE
+                ):
+                    problems.append(f"page {number}: {char['text']!r} at x={char['x0']:.1f}..{char['x1']:.1f}")
+    return problems
+
+
+def test_no_glyph_outside_the_margin_box(seed, manual) -> None:
+    assert glyphs_outside_margins(seed.pdf) == []
+    assert glyphs_outside_margins(manual.pdf) == []
+
+
+def test_long_code_lines_urls_and_words_wrap(manual) -> None:
+    text = squash("".join(pdf_text(manual.pdf)))
+    assert squash("the overrides win, always, even when they are empty strings") in text
+    assert squash("https://widgets.example.com/api/v2/orders/pending/with/a/really/long/path") in text
+    assert squash("Averyveryverylongunbreakablewordthatkeepsgoing") in text
+
+
+def test_footnote_text_is_on_the_page_that_references_it(tmp_path: Path) -> None:
+    filler = "\n\n".join(f"Paragraph {i} " + "with enough words to fill the page " * 12 for i in range(14))
+    source = write_article(
+        tmp_path,
+        f"# Notes\n\nFirst claim.[^one]\n\n{filler}\n\nSecond claim.[^two]\n\n{filler}\n\n"
+        "[^one]: Evidence for the first claim.\n[^two]: Evidence for the second claim.\n\n    A second paragraph.\n",
+    )
+    assert run_cli(source, "--out", tmp_path / "out", "--format", "pdf").code == 0
+    with pdfplumber.open(tmp_path / "out" / "article.pdf") as pdf:
+        pages = [squash(page.extract_text()) for page in pdf.pages]
+        assert len(pages) >= 3
+        for claim, note in [("Firstclaim.", "Evidenceforthefirstclaim."), ("Secondclaim.", "Evidenceforthesecondclaim.")]:
+            claim_page = next(i for i, page in enumerate(pages) if claim in page)
+            note_page = next(i for i, page in enumerate(pages) if note in page)
+            assert claim_page == note_page
+            page = pdf.pages[note_page]
+            note_top = min(w["top"] for w in page.extract_words() if w["text"].startswith("Evidence"))
+            assert note_top > page.height / 2  # at the foot of the page
+
+
+def test_links_are_clickable(manual) -> None:
+    reader = pypdf.PdfReader(manual.pdf)
+    targets = []
+    for page in reader.pages:
+        for annotation in page.get("/Annots") or []:
+            action = annotation.get_object().get("/A")
+            if action is not None:
+                targets.append(action.get("/URI") or action.get("/D"))
+            elif "/Dest" in annotation.get_object():
+                targets.append("internal")
+    assert any(str(t).startswith("https://") for t in targets if t)
+    assert len(targets) >= 3
+
+
+def test_images_fit_the_text_width(manual) -> None:
+    with pdfplumber.open(manual.pdf) as pdf:
+        images = [image for page in pdf.pages for image in page.images]
+        widths = [image["x1"] - image["x0"] for image in images]
+        assert len(images) >= 3
+        for image in images:
+            assert image["x0"] >= MARGIN_X - TOLERANCE
+            assert image["x1"] <= pdf.pages[0].width - MARGIN_X + TOLERANCE
+        assert max(widths) > 100
