@@ -18,6 +18,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from .config import BUILTIN_LAYOUTS
+from .content import display_path
 from .errors import BuildError
 
 
@@ -83,7 +84,8 @@ def render(search_path: tuple[Path, ...], template: str, **context: Any) -> str:
     try:
         return env.get_template(template).render(**context)
     except jinja2.TemplateSyntaxError as exc:
-        raise BuildError(f"template syntax error: {exc.message}", exc.filename or exc.name, exc.lineno) from None
+        where = display_path(Path(exc.filename)) if exc.filename else exc.name
+        raise BuildError(f"template syntax error: {exc.message}", where, exc.lineno) from None
     except jinja2.UndefinedError as exc:
         raise BuildError(f"layout '{template}' uses an undefined value: {exc.message}") from None
     except jinja2.TemplateNotFound as exc:

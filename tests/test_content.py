@@ -1,0 +1,99 @@
+"""Reading articles: front matter, titles, encodings, empty files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pressroom.content import find_articles, load_article
+from pressroom.errors import BuildError
+
+
+def load(path: Path, warnings: list | None = None):
+    return load_article(path, path.parent, {}, {}, [] if warnings is None else warnings)
+
+
+def test_front_matter_values_and_body_line(tmp_path: Path) -> None:
+    path = tmp_path / "a.md"
+    path.write_text("---\ntitle: T\nauthor: Ann\nkeywords: [x, y]\ndate: 2024-02-29\n---\n\nBody.\n")
+    article = load(path)
+    assert article.meta.title == "T"
+    assert article.meta.authors == ("Ann",)
+    assert article.meta.keywords == ("x", "y")
+    assert article.meta.date.isoformat() == "2024-02-29"
+    assert article.body_line == 7
+    assert article.body.strip() == "Body."
+    assert article.meta.slug == "a"
+
+
+def test_title_from_leading_heading_is_not_repeated(tmp_path: Path) -> None:
+    path = tmp_path / "notes_on-things.md"
+    path.write_text("# The *Real* Title\n\nText.\n\n## Part\n")
+    article = load(path)
+    assert article.meta.title == "The Real Title"
+    assert "# The" not in article.body and "## Part" in article.body
+
+
+def test_title_from_a_later_heading_keeps_it_in_the_body(tmp_path: Path) -> None:
+    path = tmp_path / "x.md"
+    path.write_text("Intro first.\n\n## Section Title\n")
+    article = load(path)
+    assert article.meta.title == "Section Title"
+    assert "## Section Title" in article.body
+
+
+def test_title_from_file_name(tmp_path: Path) -> None:
+    path = tmp_path / "release_notes-2024.md"
+    path.write_text("Just text, no heading.\n")
+    assert load(path).meta.title == "release notes 2024"
+
+
+def test_bom_and_crlf_are_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "w.md"
+    path.write_bytes("\ufeff---\r\ntitle: Windows\r\n---\r\n\r\nLine one.\r\n".encode())
+    article = load(path)
+    assert article.meta.title == "Windows"
+    assert "\r" not in article.body
+
+
+def test_not_utf8_names_the_line_and_suggests_converting(tmp_path: Path) -> None:
+    path = tmp_path / "latin.md"
+    path.write_bytes(b"# Title\n\nCaf\xe9 au lait\n")
+    with pytest.raises(BuildError) as info:
+        load(path)
+    assert info.value.line == 3
+    assert "not valid UTF-8" in info.value.message and "UTF-8" in info.value.message
+
+
+def test_empty_file_is_refused_but_front_matter_only_builds(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.md"
+    empty.write_text("  \n")
+    with pytest.raises(BuildError, match="the file is empty"):
+        load(empty)
+    only = tmp_path / "only.md"
+    only.write_text("---\ntitle: Just a title\n---\n")
+    assert load(only).meta.title == "Just a title"
+
+
+def test_unclosed_front_matter(tmp_path: Path) -> None:
+    path = tmp_path / "u.md"
+    path.write_text("---\ntitle: x\n\nBody\n")
+    with pytest.raises(BuildError) as info:
+        load(path)
+    assert (info.value.line, info.value.message) == (1, "front matter opened with '---' is never closed")
+
+
+def test_defaults_then_front_matter_then_overrides(tmp_path: Path) -> None:
+    path = tmp_path / "o.md"
+    path.write_text("---\ntitle: Mine\npublisher: Article\n---\nx\n")
+    article = load_article(path, tmp_path, {"publisher": "Project", "lang": "de"}, {"title": "CLI"}, [])
+    assert (article.meta.title, article.meta.publisher, article.meta.lang) == ("CLI", "Article", "de")
+
+
+def test_find_articles_sorted_and_skips_hidden_folders(tmp_path: Path) -> None:
+    for name in ["b.md", "a/z.md", ".git/x.md", "a/.hidden/y.md", "c.txt"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    found = [p.relative_to(tmp_path).as_posix() for p in find_articles([tmp_path])]
+    assert found == ["a/z.md", "b.md"]

@@ -1,0 +1,29 @@
+"""The EPUB cover: the article's own image, checked, or one generated from the layout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PIL import Image
+
+from helpers import NS, assert_epubcheck_clean, epub_file, epub_xml, run_cli, write_article
+
+
+def test_an_articles_own_cover_is_used_as_given(tmp_path: Path) -> None:
+    Image.new("RGB", (800, 1200), (200, 30, 30)).save(tmp_path / "art.jpg", quality=85)
+    write_article(tmp_path, "---\ntitle: Covered\ncover: art.jpg\n---\n\nText.\n", "c.md")
+    run = run_cli("c.md", "--out", "out", "--format", "epub", cwd=tmp_path)
+    assert run.code == 0, run.err
+    epub = tmp_path / "out" / "c.epub"
+    item = epub_xml(epub, "EPUB/content.opf").find("opf:manifest/opf:item[@properties='cover-image']", NS)
+    assert (item.get("href"), item.get("media-type")) == ("images/cover.jpg", "image/jpeg")
+    assert epub_file(epub, "EPUB/images/cover.jpg") == (tmp_path / "art.jpg").read_bytes()
+    assert_epubcheck_clean(epub)
+
+
+def test_a_cover_that_is_not_an_image_is_an_error_at_its_line(tmp_path: Path) -> None:
+    (tmp_path / "cover.png").write_text("not an image")
+    write_article(tmp_path, "---\ntitle: Bad\ncover: cover.png\n---\n\nText.\n", "b.md")
+    run = run_cli("b.md", "--out", "out", cwd=tmp_path)
+    assert run.code == 1
+    assert run.err.startswith("b.md:3: error: cover image 'cover.png' is not a PNG, JPEG, GIF, WebP or SVG image")

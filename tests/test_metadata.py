@@ -1,0 +1,53 @@
+"""The metadata schema: types, defaults, suggestions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from pressroom.errors import BuildError
+from pressroom.metadata import check_fields, suggest
+
+
+def check(raw: dict, warnings: list | None = None) -> dict:
+    return check_fields(raw, "a.md", {k: i + 2 for i, k in enumerate(raw)}, [] if warnings is None else warnings)
+
+
+def test_values_are_normalised() -> None:
+    checked = check({"author": "Ann", "keywords": "a, b ,c", "date": "2024-05-31", "paper": "Letter", "lang": "pt-BR"})
+    assert checked == {"authors": ("Ann",), "keywords": ("a", "b", "c"), "date": dt.date(2024, 5, 31), "paper": "letter", "lang": "pt-BR"}
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("title", ["a"], "'title' must be text, not a list"),
+        ("title", "  ", "'title' must not be empty"),
+        ("author", {"name": "x"}, "'author' must be text or a list of text, not a mapping"),
+        ("date", "31/05/2024", "'date' must be an ISO date such as 2024-05-31, not '31/05/2024'"),
+        ("lang", "english language", "'lang' must be a BCP 47 language tag such as en or pt-BR, not 'english language'"),
+        ("slug", "My Slug", "'slug' may hold only lower-case letters, digits, '-' and '_', not 'My Slug'"),
+        ("url", "example.com", "'url' must be an http(s) URL, not 'example.com'"),
+        ("paper", "a3", "'paper' must be one of a4, letter, a5, not 'a3'"),
+        ("title", True, "'title' must be text, not true/false"),
+    ],
+)
+def test_wrong_types_name_the_key_and_line(key: str, value: object, message: str) -> None:
+    with pytest.raises(BuildError) as info:
+        check({"summary": "ok", key: value})
+    assert (info.value.message, info.value.line, info.value.path) == (message, 3, "a.md")
+
+
+def test_unknown_keys_warn_with_the_nearest_known_key() -> None:
+    warnings: list = []
+    assert check({"titel": "x", "zzz": 1}, warnings) == {}
+    assert [w.format() for w in warnings] == [
+        "a.md:2: warning: unknown key 'titel' ignored (did you mean 'title'?)",
+        "a.md:3: warning: unknown key 'zzz' ignored",
+    ]
+
+
+def test_suggest() -> None:
+    assert suggest("autor", ["author", "title"]) == " (did you mean 'author'?)"
+    assert suggest("qqq", ["author"]) == ""
