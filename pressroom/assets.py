@@ -1,7 +1,7 @@
 """Images an article uses: found inside the project, typed by their bytes, named for the EPUB.
 
 A path that leaves the project (``../``, an absolute path, a ``file:`` URL, a symlink pointing
-outside) is refused; remote images are not fetched (the image's alt text stands in).
+outside) is refused; remote images are fetched only when the project allows it (else the image's alt text stands in).
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from lxml import etree
 
 from .content import Article, display_path
 from .errors import BuildError, Warnings, warn
+from .sandbox import MAX_DATA_URI_BYTES, Refused, Sandbox, inside
 
 PRINT_SRC = "data-print-src"
-MAX_DATA_URI_BYTES = 2 * 1024 * 1024
 MAX_IMAGE_BYTES = 30 * 1024 * 1024
 MEDIA_TYPES = {
     "image/png": ".png",
@@ -56,15 +56,6 @@ def sniff_media_type(data: bytes) -> str | None:
     if head.startswith((b"<svg", b"<?xml", b"<!--", b"<!doctype svg")) and b"<svg" in data[:8192].lower():
         return "image/svg+xml"
     return None
-
-
-def inside(path: Path, root: Path) -> bool:
-    """Whether ``path`` (symlinks resolved) lies within ``root``."""
-    try:
-        path.resolve().relative_to(root.resolve())
-        return True
-    except ValueError:
-        return False
 
 
 def resolve_project_file(article: Article, reference: str, what: str, line: int | None) -> Path:
@@ -116,8 +107,9 @@ def epub_name(index: int, stem: str, media_type: str) -> str:
 class ImageResolver:
     """Resolves every ``<img>`` of one article and remembers each distinct image once."""
 
-    def __init__(self, article: Article, warnings: Warnings):
+    def __init__(self, article: Article, sandbox: Sandbox, warnings: Warnings):
         self.article = article
+        self.sandbox = sandbox
         self.warnings = warnings
         self.images: dict[str, Image] = {}
 
@@ -135,12 +127,23 @@ class ImageResolver:
             alt = element.get("alt")
             line = locate(src[:60]) if src else None
             scheme = urlsplit(src).scheme.lower()
-            if not src or scheme in {"http", "https"}:
-                reason = "has no source" if not src else f"'{src}' is remote and remote fetching is off"
-                warn(self.warnings, f"image {reason}; its alt text stands in", where, line)
+            if not src:
+                warn(self.warnings, "image has no source; its alt text stands in", where, line)
                 self._replace_with_text(element, alt or "")
                 continue
-            if scheme == "data":
+            if scheme in {"http", "https"}:
+                try:
+                    data, _ = self.sandbox.fetch_remote(src)
+                except Refused as exc:
+                    warn(self.warnings, f"remote image '{src}' not used: {exc}; its alt text stands in", where, line)
+                    self._replace_with_text(element, alt or "")
+                    continue
+                media_type = sniff_media_type(data)
+                if media_type is None:
+                    raise BuildError(f"remote image '{src}' is not a PNG, JPEG, GIF, WebP or SVG image", where, line)
+                image = self._add("url:" + src, Path(urlsplit(src).path).stem, data, media_type, None)
+                element.set(PRINT_SRC, f"data:{media_type};base64,{base64.b64encode(data).decode()}")
+            elif scheme == "data":
                 try:
                     media_type, data = decode_data_uri(src)
                 except (binascii.Error, ValueError):

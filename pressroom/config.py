@@ -13,9 +13,10 @@ from typing import Any
 
 from .errors import BuildError, ConfigError, Diagnostic, Warnings, warn
 from .metadata import FIELDS, check_fields, suggest
+from .sandbox import Sandbox
 
 FORMATS = ("pdf", "epub")
-PROJECT_KEYS = {"content", "output", "layouts", "formats"}
+PROJECT_KEYS = {"content", "output", "layouts", "formats", "allow_remote"}
 BUILTIN_LAYOUTS = Path(__file__).resolve().parent.parent / "layouts"
 
 
@@ -28,7 +29,13 @@ class Project:
     output_dir: Path
     layouts_dir: Path
     formats: tuple[str, ...] = FORMATS
+    allow_remote: bool = False
     defaults: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sandbox(self) -> Sandbox:
+        """What a build of this project may read."""
+        return Sandbox((self.root, *self.layout_search_path), allow_remote=self.allow_remote)
 
     @property
     def layout_search_path(self) -> tuple[Path, ...]:
@@ -101,6 +108,10 @@ def load_project(root: Path, warnings: Warnings) -> Project:
             formats = parse_formats(settings["formats"], where, None)
         except BuildError as exc:
             problems.append(Diagnostic("error", f"[tool.pressroom] {exc.message}", where))
+    allow_remote = settings.get("allow_remote", False)
+    if not isinstance(allow_remote, bool):
+        problems.append(Diagnostic("error", "[tool.pressroom] allow_remote must be true or false", where))
+        allow_remote = False
     defaults: dict[str, Any] = {}
     meta_settings = {k: v for k, v in settings.items() if k not in PROJECT_KEYS}
     for key, value in meta_settings.items():
@@ -113,4 +124,4 @@ def load_project(root: Path, warnings: Warnings) -> Project:
             problems.append(Diagnostic("error", f"[tool.pressroom] {exc.message}", where))
     if problems:
         raise ConfigError(problems)
-    return Project(root, content_dir, output_dir, layouts_dir, formats, defaults)
+    return Project(root, content_dir, output_dir, layouts_dir, formats, allow_remote, defaults)

@@ -26,6 +26,7 @@ import nh3
 from .assets import PRINT_SRC, Image, ImageResolver
 from .content import Article
 from .errors import BuildError, Warnings, warn
+from .sandbox import Sandbox
 
 EXTENSIONS = [
     "abbr",
@@ -455,7 +456,7 @@ def collect_headings(root: lxml.html.HtmlElement) -> tuple[Heading, ...]:
     )
 
 
-def convert(article: Article, warnings: Warnings) -> Document:
+def convert(article: Article, sandbox: Sandbox, warnings: Warnings) -> Document:
     """Convert an article's Markdown body into a :class:`Document`."""
     html = task_boxes(markdown_to_html(article, warnings))
     report_removed_html(html, article, warnings)
@@ -463,7 +464,7 @@ def convert(article: Article, warnings: Warnings) -> Document:
     repair_content_model(root)
     fix_ids(root)
     fix_links(root, article, warnings)
-    images = ImageResolver(article, warnings).resolve_all(root, lambda needle: source_line(article, needle))
+    images = ImageResolver(article, sandbox, warnings).resolve_all(root, lambda needle: source_line(article, needle))
     wrap_figures(root)
     mark_tables(root)
     notes = lift_notes(root)

@@ -13,6 +13,7 @@ from .assets import Image, read_image_file
 from .content import Article
 from .errors import Warnings
 from .layouts import render
+from .sandbox import Sandbox
 
 COVER_WIDTH_PX = 1600
 
@@ -24,14 +25,14 @@ def article_cover(article: Article, line: int | None) -> Image:
     return Image(f"images/cover{suffix}", media_type, data, path)
 
 
-def generated_cover(article: Article, search_path: tuple[Path, ...], warnings: Warnings) -> Image:
+def generated_cover(article: Article, search_path: tuple[Path, ...], sandbox: Sandbox, warnings: Warnings) -> Image:
     """Lay out ``cover.html`` and rasterise its first page to PNG."""
     import pypdfium2
 
     from .pdf import render_html, write_pdf
 
     html = render(search_path, "cover.html", meta=article.meta)
-    pdf_bytes = write_pdf(render_html(html, article, search_path, warnings))
+    pdf_bytes = write_pdf(render_html(html, article, sandbox, warnings))
     pdf = pypdfium2.PdfDocument(pdf_bytes)
     try:
         page = pdf[0]
@@ -45,8 +46,8 @@ def generated_cover(article: Article, search_path: tuple[Path, ...], warnings: W
     return Image("images/cover.png", "image/png", buffer.getvalue())
 
 
-def make_cover(article: Article, search_path: tuple[Path, ...], line: int | None, warnings: Warnings) -> Image:
+def make_cover(article: Article, search_path: tuple[Path, ...], sandbox: Sandbox, warnings: Warnings) -> Image:
     """The cover for this article's EPUB."""
     if article.meta.cover:
-        return article_cover(article, line)
-    return generated_cover(article, search_path, warnings)
+        return article_cover(article, article.key_lines.get("cover"))
+    return generated_cover(article, search_path, sandbox, warnings)

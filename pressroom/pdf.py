@@ -10,52 +10,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from urllib.request import url2pathname
+from typing import TYPE_CHECKING
 
-from .assets import MAX_DATA_URI_BYTES, inside
-from .content import Article, display_path
+from .content import Article
 from .convert import Document, source_line
 from .errors import BuildError, Warnings, warn
 from .layouts import markup, render
 from .metadata import PAPER_SIZES
+from .sandbox import FetchLog, Sandbox, weasyprint_fetcher
 
 if TYPE_CHECKING:
     import weasyprint
-
-
-@dataclass
-class FetchLog:
-    """What the sandbox refused during one render."""
-
-    refused: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
-
-
-def sandbox_fetcher(roots: tuple[Path, ...], log: FetchLog) -> Any:
-    """A WeasyPrint URL fetcher that serves only files under ``roots`` and small ``data:`` URIs."""
-    from weasyprint.urls import URLFetcher
-
-    class SandboxFetcher(URLFetcher):
-        def fetch(self, url: str, headers: Any = None) -> Any:
-            scheme = url.split(":", 1)[0].lower()
-            if scheme == "data":
-                if len(url) > MAX_DATA_URI_BYTES * 4 // 3 + 1024:
-                    return self._refuse(url, "data: URI larger than the size limit")
-                return super().fetch(url, headers)
-            if scheme == "file":
-                path = Path(url2pathname(url.split("?", 1)[0].split("#", 1)[0].removeprefix("file:")))
-                if not any(inside(path, root) for root in roots):
-                    return self._refuse(url, "outside the project folder")
-                return super().fetch(url, headers)
-            return self._refuse(url, "remote resources are not fetched")
-
-        def _refuse(self, url: str, reason: str) -> Any:
-            log.refused.append((url, reason))
-            raise ValueError(f"refused by Pressroom's sandbox: {reason}")
-
-    return SandboxFetcher(timeout=10, allow_redirects=False)
 
 
 class _Collect(logging.Handler):
@@ -96,13 +62,13 @@ def handout_html(article: Article, document: Document, search_path: tuple[Path, 
     )
 
 
-def render_html(html: str, article: Article, search_path: tuple[Path, ...], warnings: Warnings) -> weasyprint.Document:
+def render_html(html: str, article: Article, sandbox: Sandbox, warnings: Warnings) -> weasyprint.Document:
     """Lay out HTML with the sandboxed fetcher; refusals and load failures are build errors."""
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
     log = FetchLog()
-    fetcher = sandbox_fetcher((article.root, *search_path), log)
+    fetcher = weasyprint_fetcher(sandbox, log)
     base_url = article.source.parent.as_uri() + "/"
     with weasyprint_messages() as records:
         rendered = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
@@ -126,9 +92,16 @@ def write_pdf(rendered: weasyprint.Document) -> bytes:
     return rendered.write_pdf(pdf_identifier=True)
 
 
-def build_pdf(article: Article, document: Document, search_path: tuple[Path, ...], dates: dict[str, str], warnings: Warnings) -> bytes:
+def build_pdf(
+    article: Article,
+    document: Document,
+    search_path: tuple[Path, ...],
+    sandbox: Sandbox,
+    dates: dict[str, str],
+    warnings: Warnings,
+) -> bytes:
     """The handout PDF's bytes."""
     html = handout_html(article, document, search_path, dates)
-    return write_pdf(render_html(html, article, search_path, warnings))
+    return write_pdf(render_html(html, article, sandbox, warnings))
 
 

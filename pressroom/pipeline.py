@@ -84,7 +84,7 @@ def build_article(
     try:
         own_project = project_for(source, project, result.warnings)
         article = load_article(source, own_project.root, own_project.defaults, overrides, result.warnings)
-        outputs = render_outputs(article, own_project.layout_search_path, formats, result.warnings)
+        outputs = render_outputs(article, own_project, formats, result.warnings)
         for suffix, data in outputs.items():
             target = out_dir / f"{article.meta.slug}.{suffix}"
             write_atomic(target, data)
@@ -99,11 +99,12 @@ def build_article(
     return result
 
 
-def render_outputs(article: Article, search_path: tuple[Path, ...], formats: tuple[str, ...], warnings: Warnings) -> dict[str, bytes]:
+def render_outputs(article: Article, project: Project, formats: tuple[str, ...], warnings: Warnings) -> dict[str, bytes]:
     """All requested outputs of one article, in memory (nothing is written until all succeed)."""
     from .convert import convert
 
-    document = convert(article, warnings)
+    sandbox, search_path = project.sandbox, project.layout_search_path
+    document = convert(article, sandbox, warnings)
     when = build_time(article)
     stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
     dates = {"created": article.meta.date.isoformat() if article.meta.date else stamp, "modified": stamp}
@@ -111,11 +112,11 @@ def render_outputs(article: Article, search_path: tuple[Path, ...], formats: tup
     if "pdf" in formats:
         from .pdf import build_pdf
 
-        outputs["pdf"] = build_pdf(article, document, search_path, dates, warnings)
+        outputs["pdf"] = build_pdf(article, document, search_path, sandbox, dates, warnings)
     if "epub" in formats:
         from .cover import make_cover
         from .epub import build_epub
 
-        cover = make_cover(article, search_path, article.key_lines.get("cover"), warnings)
+        cover = make_cover(article, search_path, sandbox, warnings)
         outputs["epub"] = build_epub(article, document, cover, search_path, when)
     return outputs

@@ -10,6 +10,7 @@ import pytest
 from pressroom.content import load_article
 from pressroom.convert import convert
 from pressroom.errors import BuildError
+from pressroom.sandbox import Sandbox
 
 
 def convert_text(tmp_path: Path, markdown: str, files: dict[str, bytes] | None = None):
@@ -32,7 +33,7 @@ def _convert(tmp_path: Path, markdown: str, files: dict[str, bytes] | None):
     source.write_text(markdown, encoding="utf-8")
     warnings: list = []
     article = load_article(source, tmp_path, {}, {}, warnings)
-    document = convert(article, warnings)
+    document = convert(article, Sandbox((tmp_path,)), warnings)
     etree.fromstring(f"<div xmlns:epub='http://www.idpf.org/2007/ops'>{document.epub_html}</div>")  # well-formed
     return document, [w.format() for w in warnings]
 

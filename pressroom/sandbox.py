@@ -1,0 +1,98 @@
+"""What a build may read: files inside the project and the layouts; the network only if allowed.
+
+Every resource an article or a layout names goes through here: images while converting, and
+everything WeasyPrint fetches (stylesheets, fonts, images) while laying out the handout.
+"""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.request import url2pathname
+
+MAX_DATA_URI_BYTES = 2 * 1024 * 1024
+MAX_REMOTE_BYTES = 10 * 1024 * 1024
+REMOTE_TIMEOUT_SECONDS = 10.0
+
+
+class Refused(Exception):
+    """A resource the sandbox will not hand out; the message says why."""
+
+
+def inside(path: Path, root: Path) -> bool:
+    """Whether ``path`` (symlinks resolved) lies within ``root``."""
+    try:
+        path.resolve().relative_to(root.resolve())
+        return True
+    except (ValueError, OSError, RuntimeError):
+        return False
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """The folders a build may read, and whether it may use the network."""
+
+    roots: tuple[Path, ...]
+    allow_remote: bool = False
+    timeout: float = REMOTE_TIMEOUT_SECONDS
+    max_remote_bytes: int = MAX_REMOTE_BYTES
+
+    def allows(self, path: Path) -> bool:
+        return any(inside(path, root) for root in self.roots)
+
+    def fetch_remote(self, url: str) -> tuple[bytes, str]:
+        """Download an http(s) resource within the time and size limits: (bytes, content type)."""
+        if not self.allow_remote:
+            raise Refused("remote fetching is off (set allow_remote = true in [tool.pressroom] to allow it)")
+        if not url.lower().startswith(("http://", "https://")):
+            raise Refused("only http and https URLs may be fetched")
+        request = urllib.request.Request(url, headers={"User-Agent": "Pressroom"})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                data = response.read(self.max_remote_bytes + 1)
+                content_type = response.headers.get_content_type()
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            raise Refused(f"could not fetch it: {getattr(exc, 'reason', exc)}") from None
+        if len(data) > self.max_remote_bytes:
+            raise Refused(f"larger than the {self.max_remote_bytes // 2**20} MB limit")
+        return data, content_type
+
+
+@dataclass
+class FetchLog:
+    """What the sandbox refused during one render: (url, reason) pairs."""
+
+    refused: list[tuple[str, str]] = field(default_factory=list)
+
+
+def weasyprint_fetcher(sandbox: Sandbox, log: FetchLog) -> Any:
+    """A WeasyPrint URL fetcher that applies ``sandbox`` to every fetch and logs refusals."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class SandboxFetcher(URLFetcher):
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            scheme = url.split(":", 1)[0].lower()
+            try:
+                if scheme == "data":
+                    # Articles' own data: URIs are capped when converting; these may also carry
+                    # remote images the build downloaded (within the remote size limit).
+                    if len(url) > max(MAX_DATA_URI_BYTES, sandbox.max_remote_bytes) * 4 // 3 + 1024:
+                        raise Refused("data: URI larger than the size limit")
+                    return super().fetch(url, headers)
+                if scheme == "file":
+                    path = Path(url2pathname(url.split("?", 1)[0].split("#", 1)[0].removeprefix("file:")))
+                    if not sandbox.allows(path):
+                        raise Refused("outside the project folder")
+                    return super().fetch(url, headers)
+                if scheme in {"http", "https"}:
+                    data, content_type = sandbox.fetch_remote(url)
+                    return URLFetcherResponse(url, data, {"Content-Type": content_type})
+                raise Refused(f"{scheme}: URLs are not fetched")
+            except Refused as exc:
+                log.refused.append((url, str(exc)))
+                raise ValueError(f"refused by Pressroom's sandbox: {exc}") from None
+
+    return SandboxFetcher(timeout=sandbox.timeout, allow_redirects=False)
