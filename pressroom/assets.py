@@ -89,6 +89,48 @@ def read_image_file(article: Article, reference: str, what: str, line: int | Non
     return path, data, media_type
 
 
+SVG_FORBIDDEN = {"script", "foreignObject", "iframe", "object", "embed", "handler", "listener", "audio", "video"}
+XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+
+
+def clean_svg(data: bytes, reference: str, where: str, line: int | None) -> tuple[bytes, list[str]]:
+    """An SVG without scripts, event handlers, foreign content or references to other files.
+
+    Parsed without DTDs, entities or network, so the file cannot pull anything in either.
+    """
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True, remove_pis=True)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        raise BuildError(f"SVG image '{reference}' is not well-formed XML: {exc}", where, line) from None
+    removed: list[str] = []
+    for element in list(root.iter()):
+        if isinstance(element, etree._Entity):
+            element.getparent().remove(element)
+            removed.append("entity reference")
+            continue
+        if not isinstance(element.tag, str):
+            continue
+        name = etree.QName(element).localname
+        if name in SVG_FORBIDDEN:
+            element.getparent().remove(element)
+            removed.append(f"<{name}>")
+            continue
+        for attribute in list(element.attrib):
+            local = etree.QName(attribute).localname.lower()
+            value = element.attrib[attribute].strip()
+            if local.startswith("on"):
+                del element.attrib[attribute]
+                removed.append(f"{local} attribute")
+            elif attribute in {"href", XLINK_HREF} and not value.startswith(("#", "data:image/")):
+                del element.attrib[attribute]
+                removed.append(f"reference to '{value[:60]}'")
+        if name == "style" and element.text and ("@import" in element.text or "url(" in element.text.replace("url(#", "")):
+            element.getparent().remove(element)
+            removed.append("<style> that loads other files")
+    return etree.tostring(root, encoding="utf-8", xml_declaration=True), removed
+
+
 def decode_data_uri(uri: str) -> tuple[str, bytes]:
     """``data:image/png;base64,...`` → (media type, bytes)."""
     header, _, payload = uri[5:].partition(",")
@@ -113,8 +155,13 @@ class ImageResolver:
         self.warnings = warnings
         self.images: dict[str, Image] = {}
 
-    def _add(self, key: str, stem: str, data: bytes, media_type: str, source: Path | None) -> Image:
+    def _add(self, key: str, stem: str, data: bytes, media_type: str, source: Path | None, line: int | None = None) -> Image:
         if key not in self.images:
+            if media_type == "image/svg+xml":
+                data, removed = clean_svg(data, stem, self.article.display_path, line)
+                if removed:
+                    what = ", ".join(sorted(set(removed)))
+                    warn(self.warnings, f"SVG image '{stem}': removed {what}", self.article.display_path, line)
             href = epub_name(len(self.images) + 1, stem, media_type)
             self.images[key] = Image(href, media_type, data, source)
         return self.images[key]
@@ -141,7 +188,7 @@ class ImageResolver:
                 media_type = sniff_media_type(data)
                 if media_type is None:
                     raise BuildError(f"remote image '{src}' is not a PNG, JPEG, GIF, WebP or SVG image", where, line)
-                image = self._add("url:" + src, Path(urlsplit(src).path).stem, data, media_type, None)
+                image = self._add("url:" + src, Path(urlsplit(src).path).stem, data, media_type, None, line)
                 element.set(PRINT_SRC, f"data:{media_type};base64,{base64.b64encode(data).decode()}")
             elif scheme == "data":
                 try:
@@ -157,7 +204,7 @@ class ImageResolver:
                 if sniff_media_type(data) != media_type or media_type not in MEDIA_TYPES:
                     raise BuildError(f"image data: URI is not a valid {media_type} image", where, line)
                 digest = hashlib.sha256(data).hexdigest()[:12]
-                image = self._add("data:" + digest, "inline", data, media_type, None)
+                image = self._add("data:" + digest, "inline", data, media_type, None, line)
                 element.set(PRINT_SRC, src)
             elif scheme and scheme != "file":
                 warn(self.warnings, f"image '{src}' uses an unsupported URL scheme; its alt text stands in", where, line)
@@ -165,7 +212,7 @@ class ImageResolver:
                 continue
             else:
                 path, data, media_type = read_image_file(self.article, src, "image", line)
-                image = self._add(str(path), path.stem, data, media_type, path)
+                image = self._add(str(path), path.stem, data, media_type, path, line)
                 element.set(PRINT_SRC, path.as_uri())
             element.set("src", image.href)
             if alt is None:

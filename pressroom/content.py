@@ -20,6 +20,7 @@ from .metadata import Metadata, check_fields
 
 FRONT_MATTER_FENCE = re.compile(r"^---[ \t]*$")
 FRONT_MATTER_END = re.compile(r"^(---|\.\.\.)[ \t]*$")
+MAX_ARTICLE_BYTES = 4 * 1024 * 1024
 ATX_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
 
 
@@ -64,6 +65,12 @@ def read_text(path: Path) -> str:
     """Read a file as UTF-8 (a BOM and CRLF line endings are accepted)."""
     where = display_path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_ARTICLE_BYTES:
+            raise BuildError(
+                f"the article is {size / 2**20:.1f} MB; the limit is {MAX_ARTICLE_BYTES // 2**20} MB: split it into several articles",
+                where,
+            )
         data = path.read_bytes()
     except FileNotFoundError:
         raise BuildError("no such file", where) from None

@@ -125,6 +125,7 @@ class Document:
     headings: tuple[Heading, ...]
     notes: tuple[Note, ...]
     images: tuple[Image, ...]
+    text: str  # all the words, for checks such as font coverage
 
 
 def source_line(article: Article, needle: str) -> int | None:
@@ -475,4 +476,5 @@ def convert(article: Article, sandbox: Sandbox, warnings: Warnings) -> Document:
         headings=collect_headings(root),
         notes=epub_notes,
         images=images,
+        text=" ".join([article.meta.title, *filter(None, [article.meta.subtitle, *article.meta.authors]), root.text_content()]),
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from .assets import Image, read_image_file
+from .assets import Image, clean_svg, read_image_file
 from .content import Article
 from .errors import Warnings
 from .layouts import render
@@ -21,6 +21,8 @@ COVER_WIDTH_PX = 1600
 def article_cover(article: Article, line: int | None) -> Image:
     """The image named by the article's ``cover:`` key, checked for type."""
     path, data, media_type = read_image_file(article, article.meta.cover or "", "cover image", line)
+    if media_type == "image/svg+xml":
+        data, _ = clean_svg(data, article.meta.cover or "", article.display_path, line)
     suffix = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/svg+xml": ".svg", "image/webp": ".webp"}[media_type]
     return Image(f"images/cover{suffix}", media_type, data, path)
 

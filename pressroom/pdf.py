@@ -17,6 +17,7 @@ from .content import Article
 from .convert import Document, source_line
 from .errors import BuildError, Warnings, warn
 from .layouts import markup, render
+from .glyphs import check_glyphs
 from .metadata import PAPER_SIZES
 from .sandbox import FetchLog, Sandbox, weasyprint_fetcher
 
@@ -101,6 +102,8 @@ def build_pdf(
     warnings: Warnings,
 ) -> bytes:
     """The handout PDF's bytes."""
+    fonts = tuple(folder / "fonts" for folder in search_path)
+    check_glyphs(document.text, fonts, article.display_path, lambda ch: source_line(article, ch), warnings)
     html = handout_html(article, document, search_path, dates)
     return write_pdf(render_html(html, article, sandbox, warnings))
 

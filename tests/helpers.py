@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import io
@@ -9,6 +10,8 @@ import json
 import os
 import re
 import subprocess
+import tempfile
+import threading
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,21 +77,51 @@ def write_article(folder: Path, text: str, name: str = "article.md") -> Path:
 
 
 _checked: dict[str, list[str]] = {}
+_server: subprocess.Popen | None = None
+_server_lock = threading.Lock()
+
+
+def _epubcheck_server() -> subprocess.Popen:
+    """One long-lived JVM running EPUBCheck's own checker (see EpubCheckServer.java)."""
+    global _server
+    if _server is None or _server.poll() is not None:
+        source = Path(__file__).resolve().parent / "EpubCheckServer.java"
+        _server = subprocess.Popen(
+            ["java", "-cp", str(EPUBCHECK_JAR), str(source)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        atexit.register(_server.kill)
+    return _server
+
+
+def _run_epubcheck(path: Path, report: Path) -> None:
+    """Check in the long-lived JVM; without a JDK to launch it, run the jar once per EPUB."""
+    with _server_lock:
+        server = _epubcheck_server()
+        try:
+            server.stdin.write(f"{path}\t{report}\n")
+            server.stdin.flush()
+            for reply in server.stdout:
+                if reply.startswith("done "):
+                    return
+        except BrokenPipeError:
+            pass
+    subprocess.run(
+        ["java", "-jar", str(EPUBCHECK_JAR), str(path), "--json", str(report), "-q"], capture_output=True, timeout=600
+    )
+    assert report.exists(), f"EPUBCheck wrote no report for {path}"
 
 
 def epubcheck_messages(path: Path) -> list[str]:
     """Every message EPUBCheck 5.3 reports (fatal, error, warning; usage/info excluded)."""
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     if digest not in _checked:
-        result = subprocess.run(
-            ["java", "-jar", str(EPUBCHECK_JAR), str(path), "--json", "-", "-q"],
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        start = result.stdout.find("{")
-        assert start >= 0, f"EPUBCheck produced no report: {result.stderr}"
-        report = json.loads(result.stdout[start:])
+        with tempfile.TemporaryDirectory() as folder:
+            report_path = Path(folder) / "report.json"
+            _run_epubcheck(path.resolve(), report_path)
+            report = json.loads(report_path.read_text(encoding="utf-8"))
         _checked[digest] = [
             f"{m['severity']} {m['ID']} {m['message']} @ {m['locations'][0]['path'] if m['locations'] else ''}"
             f":{m['locations'][0]['line'] if m['locations'] else ''}"
