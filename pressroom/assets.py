@@ -17,7 +17,7 @@ from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 from lxml import etree
 
-from .content import Article, display_path
+from .content import Article
 from .errors import BuildError, Warnings, warn
 from .sandbox import MAX_DATA_URI_BYTES, Refused, Sandbox, inside
 
@@ -69,7 +69,7 @@ def resolve_project_file(article: Article, reference: str, what: str, line: int 
         raise BuildError(f"{what} '{reference}' is an absolute path; write a path relative to the article", where, line)
     candidate = article.source.parent / relative
     if not inside(candidate, article.root):
-        raise BuildError(f"{what} '{reference}' is outside the project folder {display_path(article.root)}", where, line)
+        raise BuildError(f"{what} '{reference}' is outside the project folder", where, line)
     if not candidate.is_file():
         raise BuildError(f"{what} not found: {reference}", where, line)
     return candidate.resolve()

@@ -79,7 +79,7 @@ ALLOWED_ATTRIBUTES = {
     "colgroup": {"span"},
     "details": {"open"},
 }
-URL_SCHEMES = {"http", "https", "mailto", "tel", "data"}
+URL_SCHEMES = {"http", "https", "mailto", "tel", "data", "file"}  # file: is kept so that it is refused by name
 STYLE_PROPERTIES = {"text-align", "vertical-align", "width", "color", "background-color", "font-style", "font-weight"}
 DROPPED_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "form", "template", "noscript"}
 
@@ -128,10 +128,10 @@ class Document:
     text: str  # all the words, for checks such as font coverage
 
 
-def source_line(article: Article, needle: str) -> int | None:
-    """The line of ``article`` where ``needle`` first appears (for messages)."""
+def source_line(article: Article, *needles: str) -> int | None:
+    """The first line of ``article`` where all ``needles`` appear (for messages)."""
     for index, line in enumerate(article.body.split("\n")):
-        if needle in line:
+        if all(needle in line for needle in needles):
             return article.body_line + index
     return None
 
@@ -160,8 +160,8 @@ def deepest_nesting(body: str) -> int | None:
     for index, line in enumerate(body.split("\n")):
         stripped = line.replace(" ", "").replace("\t", "")
         quotes = len(stripped) - len(stripped.lstrip(">"))
-        indent = (len(line) - len(line.lstrip(" \t"))) // 2
-        if quotes > MAX_NESTING or indent > MAX_NESTING * 2:
+        indent = len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip(" "))
+        if quotes > MAX_NESTING or indent // 2 > MAX_NESTING:
             return index
     tags = re.finditer(r"<(/?)(div|span|blockquote|ul|ol|li|section|b|i|em|strong|table)\b[^>]*?(/?)>", body, re.I)
     depth = 0
@@ -221,7 +221,7 @@ def report_removed_html(html: str, article: Article, warnings: Warnings) -> None
                 continue
             if name not in allowed:
                 seen.add(key)
-                line = source_line(article, f"{name}=") or source_line(article, f"<{tag}")
+                line = source_line(article, f"<{tag}", f"{name}=") or source_line(article, f"{name}=")
                 warn(warnings, f"attribute '{name}' removed from <{tag}>", article.display_path, line)
             elif name in {"href", "src"} and value.strip().lower().startswith(("javascript:", "vbscript:")):
                 seen.add(key)
