@@ -268,6 +268,38 @@ def repair_content_model(root: lxml.html.HtmlElement) -> None:
                     del element.attrib[name]
 
 
+LIST_ITEMS = {"ul": ("li", {"li"}), "ol": ("li", {"li"}), "dl": ("dd", {"dt", "dd", "div"})}
+
+
+def repair_lists(root: lxml.html.HtmlElement) -> None:
+    """Lists hold only their items: stray elements and text go into an item of their own."""
+    for parent in list(root.iter("ul", "ol", "dl")):
+        item_tag, allowed = LIST_ITEMS[parent.tag]
+        if (parent.text or "").strip():
+            item = etree.Element(item_tag)
+            item.text, parent.text = parent.text, None
+            parent.insert(0, item)
+        for child in list(parent):
+            if not isinstance(child.tag, str):
+                continue
+            if child.tag not in allowed:
+                if child.xpath(".//li|.//dt|.//dd"):
+                    child.drop_tag()
+                    continue
+                if not child.text_content().strip() and not child.xpath(".//img"):
+                    child.drop_tree()  # keeps the tail
+                    continue
+                wrapper = etree.Element(item_tag)
+                child.addprevious(wrapper)
+                wrapper.append(child)
+                wrapper.tail, child.tail = child.tail, None
+                child = wrapper
+            if (child.tail or "").strip():
+                item = etree.Element(item_tag)
+                item.text, child.tail = child.tail, None
+                child.addnext(item)
+
+
 def fix_ids(root: lxml.html.HtmlElement, headings_only_slug: bool = True) -> None:
     """Give every heading an id and make all ids unique and free of whitespace."""
     seen: set[str] = set()
@@ -375,6 +407,21 @@ def lift_notes(root: lxml.html.HtmlElement) -> list[_RawNote]:
     return notes
 
 
+def referenced_notes(notes: list[_RawNote], root: lxml.html.HtmlElement, article: Article, warnings: Warnings) -> list[_RawNote]:
+    """Drop footnotes nothing refers to (with a warning) and number the rest in reading order."""
+    referenced = {(ref.get("href") or "").lstrip("#") for ref in root.xpath(".//a[contains(@class, 'footnote-ref')]")}
+    kept = []
+    for note in notes:
+        if note.id in referenced:
+            kept.append(note)
+            continue
+        label = note.id.removeprefix("fn-")
+        warn(warnings, f"footnote [^{label}] is never referenced; left out", article.display_path, source_line(article, f"[^{label}]:"))
+    for number, note in enumerate(kept, start=1):
+        note.number = number
+    return kept
+
+
 def serialise(element: lxml.html.HtmlElement, method: str) -> str:
     """The children of ``element`` as markup (``xml`` for XHTML, ``html`` for print)."""
     parts = [element.text and _escape(element.text) or ""]
@@ -463,12 +510,13 @@ def convert(article: Article, sandbox: Sandbox, warnings: Warnings) -> Document:
     report_removed_html(html, article, warnings)
     root = parse_fragment(sanitise(html))
     repair_content_model(root)
+    repair_lists(root)
     fix_ids(root)
     fix_links(root, article, warnings)
     images = ImageResolver(article, sandbox, warnings).resolve_all(root, lambda needle: source_line(article, needle))
     wrap_figures(root)
     mark_tables(root)
-    notes = lift_notes(root)
+    notes = referenced_notes(lift_notes(root), root, article, warnings)
     epub_html, epub_notes = epub_fragment(root, notes)
     return Document(
         epub_html=epub_html,
