@@ -50,3 +50,63 @@ def test_pdf_and_epub_are_byte_identical_across_builds(tmp_path: Path) -> None:
     assert run_cli("doc.md", "--out", "b", cwd=tmp_path, env=env).code == 0
     for name in ("doc.pdf", "doc.epub"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def _article(words: int, marker: str) -> str:
+    body = "\n\n".join(f"{marker} paragraph {i} " + "lorem ipsum dolor sit amet " * 20 for i in range(words // 100))
+    return f"# {marker}\n\n{body}\n"
+
+
+def _start_build(folder: Path, out: str = "out") -> "subprocess.Popen[bytes]":
+    import subprocess
+    import sys
+
+    from helpers import REPO
+
+    return subprocess.Popen(
+        [sys.executable, str(REPO / "build.py"), "doc.md", "--out", out],
+        cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def test_a_build_killed_mid_way_leaves_the_previous_outputs_untouched(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    source = write_article(tmp_path, _article(3000, "First"), "doc.md")
+    assert run_cli("doc.md", "--out", "out", cwd=tmp_path).code == 0
+    good = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()}
+    source.write_text(_article(15000, "Second"))
+    for delay in (0.3, 1.5, 3.0, None):  # None: the moment a temporary output file appears
+        process = _start_build(tmp_path)
+        started = time.monotonic()
+        while process.poll() is None:
+            parts = list((tmp_path / "out").glob(".*.part"))
+            if (delay is None and parts) or (delay is not None and time.monotonic() - started >= delay):
+                break
+            time.sleep(0.002)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        names = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir() if not p.name.endswith(".part")}
+        if process.returncode == -signal.SIGKILL:
+            assert names == good, f"outputs changed after a kill at {delay}"
+
+
+def test_two_builds_into_the_same_folder_do_not_corrupt_each_other(tmp_path: Path) -> None:
+    versions = {}
+    for marker in ("Alpha", "Beta"):
+        folder = tmp_path / marker
+        write_article(folder, _article(6000, marker), "doc.md")
+        assert run_cli("doc.md", "--out", "reference", cwd=folder, env={"SOURCE_DATE_EPOCH": "1"}).code == 0
+        versions[marker] = {p.name: p.read_bytes() for p in (folder / "reference").iterdir()}
+    shared = tmp_path / "shared"
+    os.environ["SOURCE_DATE_EPOCH"] = "1"
+    try:
+        processes = [_start_build(tmp_path / marker, str(shared)) for marker in ("Alpha", "Beta")]
+        assert [p.wait(timeout=600) for p in processes] == [0, 0]
+    finally:
+        os.environ.pop("SOURCE_DATE_EPOCH")
+    for name in ("doc.pdf", "doc.epub"):
+        data = (shared / name).read_bytes()
+        assert data in (versions["Alpha"][name], versions["Beta"][name])
+    assert sorted(p.name for p in shared.iterdir()) == ["doc.epub", "doc.pdf"]
