@@ -172,7 +172,7 @@ class ImageResolver:
         for element in list(root.iter("img")):
             src = (element.get("src") or "").strip()
             alt = element.get("alt")
-            line = locate(src[:60]) if src else None
+            line = locate(src) if src else None
             scheme = urlsplit(src).scheme.lower()
             if not src:
                 warn(self.warnings, "image has no source; its alt text stands in", where, line)

@@ -147,25 +147,75 @@ def slugify(text: str) -> str:
     return slug or "article"
 
 
-def first_heading(body: str) -> tuple[str, int, bool] | None:
-    """The first ATX heading: (plain text, line index, whether it leads the document at level 1)."""
+SETEXT_UNDERLINE = re.compile(r"^(=+|-+)[ \t]*$")
+HTML_HEADING = re.compile(r"<h([1-6])\b[^>]*>(.*?)</h\1\s*>", re.I | re.S)
+
+
+def _plain(text: str) -> str:
+    text = re.sub(r"<[^>]+>", "", text)
+    text = re.sub(r"[*_`]|\{:?[^}]*\}\s*$", "", text)
+    return re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text).strip()
+
+
+def headings(body: str) -> list[tuple[int, str, int, bool]]:
+    """Headings outside code fences: (level, plain text, line index, whether it leads the document).
+
+    ATX (``# Title``), setext (``Title`` over ``=====``) and raw HTML (``<h1>Title</h1>``).
+    """
+    found: list[tuple[int, str, int, bool]] = []
+    lines = body.split("\n")
     in_fence = False
     seen_content = False
-    for index, line in enumerate(body.split("\n")):
+    for index, line in enumerate(lines):
         if line.lstrip().startswith(("```", "~~~")):
             in_fence = not in_fence
-        if in_fence:
             seen_content = True
             continue
-        match = ATX_HEADING.match(line)
-        if match:
-            text = re.sub(r"[*_`]|\{:?[^}]*\}\s*$", "", match.group(2))
-            text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text).strip()
-            if text:
-                return text, index, len(match.group(1)) == 1 and not seen_content
-        if line.strip():
-            seen_content = True
-    return None
+        if in_fence:
+            continue
+        atx = ATX_HEADING.match(line)
+        setext = (
+            index + 1 < len(lines) and line.strip() and not line.startswith(("    ", "\t", "<", "-", "*", ">"))
+            and SETEXT_UNDERLINE.match(lines[index + 1]) and not (index and lines[index - 1].strip())
+        )  # fmt: skip
+        html = HTML_HEADING.search(line)
+        if atx:
+            level, text = len(atx.group(1)), atx.group(2)
+        elif setext:
+            level, text = (1 if lines[index + 1].startswith("=") else 2), line
+        elif html:
+            level, text = int(html.group(1)), html.group(2)
+        else:
+            seen_content = seen_content or bool(line.strip())
+            continue
+        plain = _plain(text)
+        if plain:
+            found.append((level, plain, index, not seen_content))
+        seen_content = True
+    return found
+
+
+def title_heading(body: str) -> tuple[str, int, int, bool] | None:
+    """The heading that names a document without a title: its first level-1 heading, else its
+    first heading of any level. Returns (text, line index, lines it spans, whether it leads)."""
+    found = headings(body)
+    if not found:
+        return None
+    chosen = next((h for h in found if h[0] == 1), found[0])
+    level, text, index, _ = chosen
+    lines = body.split("\n")
+    setext = not ATX_HEADING.match(lines[index]) and not HTML_HEADING.search(lines[index])
+    return text, index, 2 if setext else 1, level == 1 and chosen is found[0]
+
+
+def without_heading(body: str, index: int, span: int) -> str:
+    """``body`` with the heading at line ``index`` taken out (the title block shows it)."""
+    lines = body.split("\n")
+    html = HTML_HEADING.search(lines[index]) if not ATX_HEADING.match(lines[index]) else None
+    if html:
+        lines[index] = lines[index][: html.start()] + lines[index][html.end() :]
+        return "\n".join(lines)
+    return "\n".join(lines[:index] + [""] * span + lines[index + span :])
 
 
 def load_article(
@@ -183,12 +233,11 @@ def load_article(
     fields.update(check_fields(raw, where, key_lines, warnings))
     fields.update(overrides)
     if "title" not in fields:
-        heading = first_heading(body)
+        heading = title_heading(body)
         if heading:
-            fields["title"], index, leads = heading
-            if leads:  # the title block shows it; do not print it twice
-                lines = body.split("\n")
-                body = "\n".join(lines[:index] + [""] + lines[index + 1 :])
+            fields["title"], index, span, first = heading
+            if first:  # the document's first heading, level 1: the title block shows it
+                body = without_heading(body, index, span)
         else:
             fields["title"] = source.stem.replace("_", " ").replace("-", " ").strip() or "Untitled"
     fields.setdefault("slug", slugify(source.stem))

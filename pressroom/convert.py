@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import copy
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
@@ -26,6 +27,7 @@ import nh3
 from .assets import PRINT_SRC, Image, ImageResolver
 from .content import Article
 from .errors import BuildError, Warnings, warn
+from .pagemap import INDEX, PageStart, insert_markers, number_elements
 from .sandbox import Sandbox
 
 EXTENSIONS = [
@@ -80,7 +82,8 @@ ALLOWED_ATTRIBUTES = {
     "details": {"open"},
 }
 URL_SCHEMES = {"http", "https", "mailto", "tel", "data", "file"}  # file: is kept so that it is refused by name
-STYLE_PROPERTIES = {"text-align", "vertical-align", "width", "color", "background-color", "font-style", "font-weight"}
+# Nothing that sizes or positions boxes: an inline width or margin could push text off the page.
+STYLE_PROPERTIES = {"text-align", "vertical-align", "color", "background-color", "font-style", "font-weight"}
 DROPPED_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "form", "template", "noscript"}
 
 PHRASING_ONLY = {
@@ -120,12 +123,25 @@ class Note:
 class Document:
     """An article's body, converted; the layouts place it."""
 
-    epub_html: str  # XHTML fragment; noterefs point at ``notes``
     print_html: str  # HTML fragment; each note sits where it is referenced
     headings: tuple[Heading, ...]
     notes: tuple[Note, ...]
     images: tuple[Image, ...]
     text: str  # all the words, for checks such as font coverage
+    tree: lxml.html.HtmlElement = field(repr=False, compare=False)  # numbered for the page map
+
+    def epub_html(self, page_starts: Sequence[PageStart] = ()) -> str:
+        """XHTML fragment for the EPUB, with a page-break marker where each printed page begins."""
+        tree = copy.deepcopy(self.tree)
+        insert_markers(tree, page_starts)
+        for ref in tree.xpath(".//a[contains(@class, 'footnote-ref')]"):
+            ref.set("epub:type", "noteref")
+            ref.set("role", "doc-noteref")
+        for element in tree.iter():
+            if isinstance(element.tag, str):
+                element.attrib.pop(INDEX, None)
+        use_image_sources(tree, "epub")
+        return serialise(tree, "xml")
 
 
 def source_line(article: Article, *needles: str) -> int | None:
@@ -134,6 +150,18 @@ def source_line(article: Article, *needles: str) -> int | None:
         if all(needle in line for needle in needles):
             return article.body_line + index
     return None
+
+
+def locate_reference(article: Article, reference: str) -> int | None:
+    """The line where a link or image target is written: as a Markdown target, an HTML attribute,
+    an autolink or a reference definition, before falling back to the bare text."""
+    reference = reference.strip()
+    patterns = [f"]({reference}", f'="{reference}"', f"='{reference}'", f"<{reference}>", f"]: {reference}"]
+    for pattern in patterns:
+        line = source_line(article, pattern)
+        if line is not None:
+            return line
+    return source_line(article, reference[:60]) if reference else None
 
 
 def markdown_to_html(article: Article, warnings: Warnings) -> str:
@@ -221,11 +249,18 @@ def report_removed_html(html: str, article: Article, warnings: Warnings) -> None
                 continue
             if name not in allowed:
                 seen.add(key)
-                line = source_line(article, f"<{tag}", f"{name}=") or source_line(article, f"{name}=")
+                line = (
+                    source_line(article, f"<{tag}", f"{name}=")
+                    or source_line(article, f"{name}=")
+                    or source_line(article, name)
+                )
                 warn(warnings, f"attribute '{name}' removed from <{tag}>", article.display_path, line)
-            elif name in {"href", "src"} and value.strip().lower().startswith(("javascript:", "vbscript:")):
-                seen.add(key)
-                warn(warnings, f"{value.split(':')[0]}: URL removed from <{tag}>", article.display_path, source_line(article, value[:30]))
+            elif name in {"href", "src"} and re.match(r"^\s*[a-z][a-z0-9+.-]*:", value, re.I):
+                scheme = value.strip().split(":", 1)[0].lower()
+                if scheme not in URL_SCHEMES:
+                    seen.add(key)
+                    line = locate_reference(article, value)
+                    warn(warnings, f"{scheme}: URL removed from <{tag}>", article.display_path, line)
 
 
 def sanitise(html: str) -> str:
@@ -263,6 +298,9 @@ def repair_content_model(root: lxml.html.HtmlElement) -> None:
         if parents and (element.getparent() is None or element.getparent().tag not in parents):
             element.tag = "div"
         if element.tag == "img":
+            percent = re.fullmatch(r"\s*(\d{1,3}(?:\.\d+)?)\s*%\s*", element.get("width", ""))
+            if percent and 0 < float(percent.group(1)) <= 100:  # a relative width, as README images use
+                element.set("style", f"width: {percent.group(1)}%")
             for name in ("width", "height"):
                 if name in element.attrib and not element.attrib[name].isdigit():
                     del element.attrib[name]
@@ -342,7 +380,7 @@ def fix_links(root: lxml.html.HtmlElement, article: Article, warnings: Warnings)
             reason = f"link to '{href}' points outside this article and cannot be followed in the handout"
         if href.startswith("#fn") and "footnote" in (link.get("class") or ""):
             continue
-        warn(warnings, f"{reason}; kept as text", article.display_path, source_line(article, href))
+        warn(warnings, f"{reason}; kept as text", article.display_path, locate_reference(article, href))
         link.attrib.pop("href", None)
         link.tag = "span"
 
@@ -401,6 +439,8 @@ def lift_notes(root: lxml.html.HtmlElement) -> list[_RawNote]:
                 else:
                     parent.text = text.rstrip("\u00a0 ")
                 backref.drop_tree()
+                if parent.tag == "p" and not parent.text_content().strip() and not len(parent):
+                    parent.drop_tree()  # the paragraph only held the back-link
             note_id = item.get("id")
             notes.append(_RawNote(note_id, f"fnref-{note_id.removeprefix('fn-')}", number, item))
         container.drop_tree()
@@ -434,12 +474,8 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def epub_fragment(root: lxml.html.HtmlElement, notes: list[_RawNote]) -> tuple[str, tuple[Note, ...]]:
-    """XHTML body with EPUB pop-up noterefs, and the notes as separate fragments."""
-    tree = copy.deepcopy(root)
-    for ref in tree.xpath(".//a[contains(@class, 'footnote-ref')]"):
-        ref.set("epub:type", "noteref")
-        ref.set("role", "doc-noteref")
+def epub_notes(notes: list[_RawNote]) -> tuple[Note, ...]:
+    """Each footnote as an XHTML fragment that starts with its number, linking back to the text."""
     built = []
     for note in notes:
         body = copy.deepcopy(note.body)
@@ -455,8 +491,52 @@ def epub_fragment(root: lxml.html.HtmlElement, notes: list[_RawNote]) -> tuple[s
             body.insert(0, backlink)
         use_image_sources(body, "epub")
         built.append(Note(note.id, note.number, note.ref_id, serialise(body, "xml")))
-    use_image_sources(tree, "epub")
-    return serialise(tree, "xml"), tuple(built)
+    return tuple(built)
+
+
+NOTE_BLOCKS = FLOW_ONLY | {"li", "dt", "dd", "tr", "td", "th", "thead", "tbody", "tfoot", "caption"}
+
+
+def inline_note(note: _RawNote) -> lxml.html.HtmlElement:
+    """A footnote as one inline ``<span class="footnote">`` that can float to the foot of the page.
+
+    Block elements inside it (paragraphs, code, lists, tables) become spans that the print
+    stylesheet displays as blocks: a block element would end the paragraph the note sits in.
+    """
+    span = lxml.html.Element("span", {"class": "footnote", "id": note.id})
+    body = copy.deepcopy(note.body)
+    span.text = body.text
+    for child in list(body):
+        span.append(child)
+    first = span[0] if len(span) else None
+    if first is not None and first.tag == "p" and not (span.text or "").strip():
+        first.drop_tag()  # the first paragraph runs on from the note's number
+    # The note's number is part of its text (the stylesheet turns ::footnote-marker off): with
+    # WeasyPrint 70 a generated marker either sits on a line of its own or, without the leading
+    # line break, the note is pushed to the next page. Whitespace between blocks would become
+    # empty lines.
+    number = lxml.html.Element("span", {"class": "footnote-number"})
+    number.text = f"{note.number}. "
+    number.tail = (span.text or "").lstrip()
+    span.text = "\n"
+    span.insert(0, number)
+    for element in span.iterdescendants():
+        if element.getparent().tag != "pre" and element.tag in NOTE_BLOCKS and not (element.tail or "").strip():
+            element.tail = None
+        if element.tag in NOTE_BLOCKS and element.tag != "pre" and len(element) and not (element.text or "").strip():
+            element.text = None
+    for pre in span.iter("pre"):
+        last = pre[-1] if len(pre) else pre
+        if len(last) and (last[-1].tail or "").strip() == "":
+            last[-1].tail = (last[-1].tail or "").rstrip("\n")
+        elif not len(last):
+            last.text = (last.text or "").rstrip("\n")
+    for element in list(span.iterdescendants()):
+        if isinstance(element.tag, str) and element.tag in NOTE_BLOCKS:
+            element.set("class", " ".join(filter(None, ["fn-block", f"fn-{element.tag}", element.get("class")])))
+            element.attrib.pop("id", None) if element.tag in {"h1", "h2", "h3", "h4", "h5", "h6"} else None
+            element.tag = "span"
+    return span
 
 
 def print_fragment(root: lxml.html.HtmlElement, notes: list[_RawNote]) -> str:
@@ -471,17 +551,7 @@ def print_fragment(root: lxml.html.HtmlElement, notes: list[_RawNote]) -> str:
         if note is None or note_id in placed:
             continue
         placed.add(note_id)
-        span = etree.Element("span", {"class": "footnote", "id": note_id})
-        body = copy.deepcopy(note.body)
-        span.text = body.text
-        for index, child in enumerate(body):
-            if child.tag == "p":
-                child.tag = "span"
-                if index == 0:  # the first paragraph runs on from the note's number
-                    child.attrib.clear()
-                else:
-                    child.set("class", "footnote-para")
-            span.append(child)
+        span = inline_note(note)
         span.tail = holder.tail
         holder.getparent().replace(holder, span)
     use_image_sources(tree, "print")
@@ -513,16 +583,16 @@ def convert(article: Article, sandbox: Sandbox, warnings: Warnings) -> Document:
     repair_lists(root)
     fix_ids(root)
     fix_links(root, article, warnings)
-    images = ImageResolver(article, sandbox, warnings).resolve_all(root, lambda needle: source_line(article, needle))
+    images = ImageResolver(article, sandbox, warnings).resolve_all(root, lambda src: locate_reference(article, src))
     wrap_figures(root)
     mark_tables(root)
     notes = referenced_notes(lift_notes(root), root, article, warnings)
-    epub_html, epub_notes = epub_fragment(root, notes)
+    number_elements(root)
     return Document(
-        epub_html=epub_html,
         print_html=print_fragment(root, notes),
         headings=collect_headings(root),
-        notes=epub_notes,
+        notes=epub_notes(notes),
         images=images,
         text=" ".join([article.meta.title, *filter(None, [article.meta.subtitle, *article.meta.authors]), root.text_content()]),
+        tree=root,
     )

@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import uuid
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from .content import Article
 from .convert import Document, Heading
 from .errors import BuildError
 from .layouts import LayoutFiles, markup, render
+from .metadata import PAPER_NAMES
+from .pagemap import PageStart
 
 XHTML = "application/xhtml+xml"
 STYLESHEET = "style/epub.css"
@@ -114,8 +117,10 @@ def build_epub(
     cover: Image,
     search_path: tuple[Path, ...],
     modified: dt.datetime,
+    page_count: int,
+    page_starts: Sequence[PageStart],
 ) -> bytes:
-    """The EPUB's bytes: cover, title page, the article, nav and NCX."""
+    """The EPUB's bytes: cover, title page, the article, nav (with the print page-list) and NCX."""
     meta = article.meta
     book = epub.EpubBook()
     book.set_identifier(stable_identifier(article))
@@ -137,6 +142,9 @@ def build_epub(
         book.add_metadata("DC", "title", meta.subtitle, {"id": "subtitle"})
         book.add_metadata(None, "meta", "subtitle", {"refines": "#subtitle", "property": "title-type"})
     book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
+    print_edition = f"{meta.title}, printed handout ({PAPER_NAMES[meta.paper]} PDF, {page_count} pages)"
+    book.add_metadata("DC", "source", print_edition)
+    book.add_metadata(None, "meta", print_edition, {"property": "pageBreakSource"})
 
     def page(template: str, **extra: object) -> str:
         return render(search_path, template, meta=meta, stylesheet=STYLESHEET, **extra)
@@ -150,7 +158,7 @@ def build_epub(
     title_page = epub.EpubItem("titlepage", "titlepage.xhtml", XHTML, xhtml(page("titlepage.xhtml"), "the title page"))
     notes = [{"id": n.id, "html": markup(n.epub_html)} for n in document.notes]
     chapter = epub.EpubItem(
-        "chapter", CHAPTER, XHTML, xhtml(page("chapter.xhtml", body=markup(document.epub_html), notes=notes), CHAPTER)
+        "chapter", CHAPTER, XHTML, xhtml(page("chapter.xhtml", body=markup(document.epub_html(page_starts)), notes=notes), CHAPTER)
     )
     toc = [TocEntry(meta.title, CHAPTER, nest_headings(document.headings, CHAPTER))]
     landmarks = [
@@ -159,7 +167,9 @@ def build_epub(
         {"type": "toc", "href": "nav.xhtml#toc", "title": "Contents"},
         {"type": "bodymatter", "href": f"{CHAPTER}#start", "title": "Start of content"},
     ]
-    nav = epub.EpubItem("nav", "nav.xhtml", XHTML, xhtml(page("nav.xhtml", toc=toc, landmarks=landmarks), "nav.xhtml"))
+    pages = [{"label": str(n), "href": f"{CHAPTER}#page-{n}"} for n in range(1, page_count + 1)]
+    nav_page = page("nav.xhtml", toc=toc, landmarks=landmarks, pages=pages)
+    nav = epub.EpubItem("nav", "nav.xhtml", XHTML, xhtml(nav_page, "nav.xhtml"))
     nav.properties = ["nav"]
     for item in (stylesheet, cover_image, cover_page, title_page, chapter, nav):
         book.add_item(item)

@@ -68,6 +68,18 @@ def describe(characters: list[str]) -> str:
     return shown + more
 
 
+def first_line(characters: list[str], locate: Callable[[str], int | None]) -> int | None:
+    """The earliest line where any of ``characters`` is written (as itself or as a character reference)."""
+    lines = []
+    for ch in characters:
+        for spelling in (ch, f"&#x{ord(ch):x};", f"&#x{ord(ch):X};", f"&#{ord(ch)};"):
+            line = locate(spelling)
+            if line is not None:
+                lines.append(line)
+                break
+    return min(lines, default=None)
+
+
 def check_glyphs(
     text: str,
     font_folders: tuple[Path, ...],
@@ -88,7 +100,7 @@ def check_glyphs(
     missing = [ch for ch in outside if ord(ch) not in system]
     if fallback:
         message = f"{len(fallback)} character(s) not in the bundled fonts are drawn with system fonts: {describe(fallback)}"
-        warn(warnings, message, where, locate(fallback[0]))
+        warn(warnings, message, where, first_line(fallback, locate))
     if missing:
         message = f"{len(missing)} character(s) are in no installed font and will print as boxes: {describe(missing)}"
-        warn(warnings, message, where, locate(missing[0]))
+        warn(warnings, message, where, first_line(missing, locate))

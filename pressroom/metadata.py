@@ -16,7 +16,8 @@ from typing import Any
 
 from .errors import BuildError, Warnings, warn
 
-PAPER_SIZES = {"a4": "A4", "letter": "letter", "a5": "A5"}
+PAPER_SIZES = {"a4": "A4", "letter": "letter", "a5": "A5"}  # CSS page size names
+PAPER_NAMES = {"a4": "A4", "letter": "US Letter", "a5": "A5"}
 LANG_PATTERN = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 

@@ -93,18 +93,16 @@ def write_pdf(rendered: weasyprint.Document) -> bytes:
     return rendered.write_pdf(pdf_identifier=True)
 
 
-def build_pdf(
+def layout_handout(
     article: Article,
     document: Document,
     search_path: tuple[Path, ...],
     sandbox: Sandbox,
     dates: dict[str, str],
     warnings: Warnings,
-) -> bytes:
-    """The handout PDF's bytes."""
+) -> weasyprint.Document:
+    """The handout laid out in pages (written to PDF, and read for the EPUB's page map)."""
     fonts = tuple(folder / "fonts" for folder in search_path)
     check_glyphs(document.text, fonts, article.display_path, lambda ch: source_line(article, ch), warnings)
     html = handout_html(article, document, search_path, dates)
-    return write_pdf(render_html(html, article, sandbox, warnings))
-
-
+    return render_html(html, article, sandbox, warnings)

@@ -126,14 +126,18 @@ def render_outputs(article: Article, project: Project, formats: tuple[str, ...],
     stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
     dates = {"created": article.meta.date.isoformat() if article.meta.date else stamp, "modified": stamp}
     outputs: dict[str, bytes] = {}
-    if "pdf" in formats:
-        from .pdf import build_pdf
+    from .pagemap import page_starts
+    from .pdf import layout_handout, write_pdf
 
-        outputs["pdf"] = build_pdf(article, document, search_path, sandbox, dates, warnings)
+    # The EPUB's page-list needs the print layout too, so it is laid out once for both.
+    handout = layout_handout(article, document, search_path, sandbox, dates, warnings)
+    if "pdf" in formats:
+        outputs["pdf"] = write_pdf(handout)
     if "epub" in formats:
         from .cover import make_cover
         from .epub import build_epub
 
         cover = make_cover(article, search_path, sandbox, warnings)
-        outputs["epub"] = build_epub(article, document, cover, search_path, when)
+        starts = page_starts(handout.pages)
+        outputs["epub"] = build_epub(article, document, cover, search_path, when, len(handout.pages), starts)
     return outputs

@@ -34,7 +34,7 @@ def _convert(tmp_path: Path, markdown: str, files: dict[str, bytes] | None):
     warnings: list = []
     article = load_article(source, tmp_path, {}, {}, warnings)
     document = convert(article, Sandbox((tmp_path,)), warnings)
-    etree.fromstring(f"<div xmlns:epub='http://www.idpf.org/2007/ops'>{document.epub_html}</div>")  # well-formed
+    etree.fromstring(f"<div xmlns:epub='http://www.idpf.org/2007/ops'>{document.epub_html()}</div>")  # well-formed
     return document, [w.format() for w in warnings]
 
 
@@ -46,25 +46,25 @@ PNG = bytes.fromhex(
 
 def test_footnotes_for_each_medium(tmp_path: Path) -> None:
     doc, _ = convert_text(tmp_path, "Claim.[^n]\n\n[^n]: The *note*.\n")
-    assert '<a class="footnote-ref" href="#fn-n" epub:type="noteref" role="doc-noteref">1</a>' in doc.epub_html
+    assert '<a class="footnote-ref" href="#fn-n" epub:type="noteref" role="doc-noteref">1</a>' in doc.epub_html()
     assert [n.id for n in doc.notes] == ["fn-n"]
     assert 'role="doc-backlink"' in doc.notes[0].epub_html and "<em>note</em>" in doc.notes[0].epub_html
     assert '<span class="footnote" id="fn-n">' in doc.print_html
-    assert "footnote-backref" not in doc.print_html + doc.epub_html
+    assert "footnote-backref" not in doc.print_html + doc.epub_html()
 
 
 def test_image_alone_becomes_a_figure(tmp_path: Path) -> None:
     doc, _ = convert_text(tmp_path, '![Alt text](pics/a.png "Title text")\n\nInline ![x](pics/a.png) image.\n', {"pics/a.png": PNG})
-    assert '<figure class="figure"><img alt="Alt text" src="images/01-a.png" title="Title text"/><figcaption>Title text</figcaption></figure>' in doc.epub_html
-    assert doc.epub_html.count("<figure") == 1
+    assert '<figure class="figure"><img alt="Alt text" src="images/01-a.png" title="Title text"/><figcaption>Title text</figcaption></figure>' in doc.epub_html()
+    assert doc.epub_html().count("<figure") == 1
     assert len(doc.images) == 1 and doc.images[0].media_type == "image/png"
     assert (tmp_path / "pics/a.png").resolve().as_uri() in doc.print_html
 
 
 def test_code_is_highlighted_without_javascript(tmp_path: Path) -> None:
     doc, _ = convert_text(tmp_path, "```python\ndef f():\n    return 1\n```\n")
-    assert '<div class="codehilite">' in doc.epub_html and '<span class="k">def</span>' in doc.epub_html
-    assert "<script" not in doc.epub_html
+    assert '<div class="codehilite">' in doc.epub_html() and '<span class="k">def</span>' in doc.epub_html()
+    assert "<script" not in doc.epub_html()
 
 
 def test_extensions(tmp_path: Path) -> None:
@@ -73,7 +73,7 @@ def test_extensions(tmp_path: Path) -> None:
         '"Quoted" -- text...\n\n## Same\n\n## Same\n\nTerm\n:   Definition\n\n*[HTML]: Hypertext\n\nHTML here.\n\n'
         '!!! warning "Careful"\n    Body.\n\nStyled\n{: .lead }\n\n| a | b |\n|---|---|\n| 1 | 2 |\n',
     )
-    html = doc.epub_html
+    html = doc.epub_html()
     assert "“Quoted” – text…" in html
     assert '<h2 id="same">' in html and '<h2 id="same_1">' in html
     assert "<dt>Term</dt>" in html and '<abbr title="Hypertext">HTML</abbr>' in html
@@ -88,7 +88,7 @@ def test_raw_html_is_sanitised_with_warnings_and_stays_valid_xhtml(tmp_path: Pat
         '<a href="javascript:alert(1)">x</a> &copy; &nbsp; <iframe src="https://evil.example"></iframe>\n\n'
         '<p id="dup">one</p><p id="dup">two</p>\n',
     )
-    html = doc.epub_html
+    html = doc.epub_html()
     for bad in ("onclick", "<script", "alert", "javascript:", "<iframe", "&nbsp;", "&copy;"):
         assert bad not in html
     assert "©" in html and 'id="dup"' in html and 'id="dup-2"' in html
@@ -102,8 +102,8 @@ def test_raw_html_is_sanitised_with_warnings_and_stays_valid_xhtml(tmp_path: Pat
 
 def test_broken_anchor_and_relative_file_links_become_text(tmp_path: Path) -> None:
     doc, warnings = convert_text(tmp_path, "## Here\n\n[ok](#here) [gone](#nowhere) [file](other.md)\n")
-    assert '<a href="#here">ok</a>' in doc.epub_html
-    assert "<span>gone</span>" in doc.epub_html and "<span>file</span>" in doc.epub_html
+    assert '<a href="#here">ok</a>' in doc.epub_html()
+    assert "<span>gone</span>" in doc.epub_html() and "<span>file</span>" in doc.epub_html()
     assert warnings == [
         "doc.md:3: warning: link to '#nowhere' has no matching heading or anchor; kept as text",
         "doc.md:3: warning: link to 'other.md' points outside this article and cannot be followed in the handout; kept as text",
@@ -121,7 +121,7 @@ def test_missing_image_and_image_outside_the_project_are_errors(tmp_path: Path) 
 
 def test_control_characters_are_removed(tmp_path: Path) -> None:
     doc, warnings = convert_text(tmp_path, "Bell\x07 and \x1b escape.\n")
-    assert "\x07" not in doc.epub_html and "Bell and  escape." in doc.epub_html
+    assert "\x07" not in doc.epub_html() and "Bell and  escape." in doc.epub_html()
     assert warnings == ["doc.md:1: warning: control characters removed (they are not allowed in XHTML)"]
 
 

@@ -129,7 +129,8 @@ def test_footnote_text_is_on_the_page_that_references_it(tmp_path: Path) -> None
         f"# Notes\n\nFirst claim.[^one]\n\n{filler}\n\nSecond claim.[^two]\n\n{filler}\n\n"
         "[^one]: Evidence for the first claim.\n[^two]: Evidence for the second claim.\n\n    A second paragraph.\n",
     )
-    assert run_cli(source, "--out", tmp_path / "out", "--format", "pdf").code == 0
+    run = run_cli(source, "--out", tmp_path / "out", "--format", "pdf")
+    assert run.code == 0, run.err
     with pdfplumber.open(tmp_path / "out" / "article.pdf") as pdf:
         pages = [squash(page.extract_text()) for page in pdf.pages]
         assert len(pages) >= 3
@@ -165,3 +166,21 @@ def test_images_fit_the_text_width(manual) -> None:
             assert image["x0"] >= MARGIN_X - TOLERANCE
             assert image["x1"] <= pdf.pages[0].width - MARGIN_X + TOLERANCE
         assert max(widths) > 100
+
+
+def test_block_content_of_a_footnote_stays_in_the_footnote_area(tmp_path: Path) -> None:
+    source = write_article(
+        tmp_path,
+        "# Blocks\n\nFirst body paragraph cites code.[^code] And a list.[^list]\n\nClosing body paragraph.\n\n"
+        "[^code]: A note with code:\n\n        def hello():\n            return 1\n\n    After the code.\n\n"
+        "[^list]: A note with a list:\n\n    1. first\n    2. second\n",
+    )
+    assert run_cli(source, "--out", tmp_path / "out", "--format", "pdf").code == 0
+    with pdfplumber.open(tmp_path / "out" / "article.pdf") as pdf:
+        page = pdf.pages[0]
+        words = {w["text"]: w["top"] for w in page.extract_words()}
+        body_bottom = words["Closing"]
+        for note_word in ("hello():", "After", "first", "second"):
+            assert words[note_word] > body_bottom + 100, note_word  # in the footnote area, not the body
+        text = page.extract_text()
+        assert "1. A note with code:" in text and "2. A note with a list:" in text
