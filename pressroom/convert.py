@@ -2,7 +2,8 @@
 
 Steps, in order (each a small function below):
 
-1. Python-Markdown with the extensions authors expect (a fresh converter per article);
+1. Python-Markdown with the extensions authors expect (a fresh converter per article; fenced
+   code through pymdownx.superfences, so fences work inside lists, admonitions and footnotes);
 2. raw HTML checked and sanitised against an allow-list (nh3), with a warning per removal;
 3. the fragment repaired into a tree that is valid XHTML (content model, ids, links);
 4. images resolved inside the project and wrapped as figures when alone in a paragraph;
@@ -34,12 +35,12 @@ EXTENSIONS = [
     "abbr",
     "admonition",
     "attr_list",
-    "codehilite",
     "def_list",
-    "fenced_code",
     "footnotes",
     "md_in_html",
+    "pymdownx.highlight",
     "pymdownx.magiclink",
+    "pymdownx.superfences",
     "pymdownx.tasklist",
     "sane_lists",
     "smarty",
@@ -47,7 +48,8 @@ EXTENSIONS = [
     "toc",
 ]
 EXTENSION_CONFIGS = {
-    "codehilite": {"guess_lang": False, "css_class": "codehilite", "wrapcode": True},
+    # Fences also inside lists, admonitions and footnotes; Pygments classes, no JavaScript.
+    "pymdownx.highlight": {"css_class": "codehilite", "guess_lang": False, "use_pygments": True},
     "footnotes": {"SEPARATOR": "-", "BACKLINK_TEXT": "↩"},
     "toc": {"permalink": False},
     "pymdownx.magiclink": {"hide_protocol": False, "repo_url_shortener": False},
