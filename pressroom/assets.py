@@ -212,6 +212,7 @@ class ImageResolver:
                 continue
             else:
                 path, data, media_type = read_image_file(self.article, src, "image", line)
+                self.sandbox.reads.append(str(path))
                 image = self._add(str(path), path.stem, data, media_type, path, line)
                 element.set(PRINT_SRC, path.as_uri())
             element.set("src", image.href)

@@ -7,12 +7,12 @@ Exit status: 0 when everything built, 1 when an article (or the project settings
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from .config import FORMATS, find_project_root, load_project, parse_formats
 from .content import display_path, find_articles
@@ -37,11 +37,32 @@ def parser() -> argparse.ArgumentParser:
         "-M", "--metadata", action="append", default=[], metavar="KEY=VALUE",
         help="override a front-matter value for this run (repeatable)",
     )  # fmt: skip
+    p.add_argument(
+        "-j", "--jobs", type=positive_int, default=os.cpu_count() or 1, metavar="N",
+        help="build N articles at once in worker processes (default: the number of cores)",
+    )  # fmt: skip
+    p.add_argument("--force", action="store_true", help="rebuild even what the cache says is up to date")
+    p.add_argument("--watch", action="store_true", help="keep running and rebuild what each saved change affects")
+    output = p.add_mutually_exclusive_group()
+    output.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
+    output.add_argument("-v", "--verbose", action="store_true", help="also print each stage's time per article")
     return p
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def parse_overrides(pairs: Sequence[str]) -> dict[str, Any]:
     """``-M key=value`` pairs → validated metadata (values read as YAML: lists and dates work)."""
+    import yaml
+
     raw: dict[str, Any] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
@@ -79,7 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"python build.py: error: {path}: no such file or folder", file=sys.stderr)
             return 2
 
-    from .pipeline import build_article
+    from .cache import CACHE_FOLDER, BuildCache
+    from .pipeline import build_many
 
     warnings: list[Diagnostic] = []
     cwd = Path.cwd()
@@ -91,27 +113,101 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     for diagnostic in warnings:
         report(diagnostic)
-    sources = find_articles(args.paths or [project.content_dir])
+    request = BuildRequest(
+        paths=[Path(p) for p in args.paths] or [project.content_dir],
+        project=project,
+        out_dir=(args.out or project.output_dir).resolve(),
+        formats=formats or project.formats,
+        overrides=overrides,
+        jobs=args.jobs,
+        cache=None if args.force else BuildCache(project.root / CACHE_FOLDER),
+        verbosity=0 if args.quiet else 2 if args.verbose else 1,
+    )
+    if args.watch:
+        from .watch import watch
+
+        return watch(request)
+    return run_build(request, build_many)
+
+
+@dataclass
+class BuildRequest:
+    """Everything one build (or each rebuild in watch mode) needs."""
+
+    paths: list[Path]
+    project: Any
+    out_dir: Path
+    formats: tuple[str, ...]
+    overrides: dict[str, Any]
+    jobs: int = 1
+    cache: Any = None
+    verbosity: int = 1  # 0 quiet, 1 normal, 2 verbose
+
+
+def run_build(request: BuildRequest, build_many: Any) -> int:
+    """Build what ``request`` names; print one line per output, then every problem. Exit status."""
+    sources = find_articles(request.paths)
     if not sources:
-        where = display_path(project.content_dir) if not args.paths else " ".join(map(str, args.paths))
+        where = " ".join(display_path(p) for p in request.paths)
         print(f"python build.py: nothing to build: no Markdown files in {where}", file=sys.stderr)
         return 1
-    out_dir = (args.out or project.output_dir).resolve()
     failed = 0
     claimed: dict[Path, Path] = {}
-    for source in sources:
-        result = build_article(source, project, out_dir, formats or project.formats, overrides)
-        for diagnostic in result.warnings:
-            report(diagnostic)
-        for diagnostic in result.errors:
-            report(diagnostic)
-        for output in result.outputs:
-            earlier = claimed.setdefault(output, source)
-            if earlier != source:
-                report(Diagnostic("warning", f"overwrote {display_path(output)} built from {display_path(earlier)}: give one a different slug", display_path(source)))
-            print(f"wrote {display_path(output)}")
-        failed += not result.ok
+    progress = Progress(len(sources), request.verbosity)
+    results = build_many(
+        sources, request.project, request.out_dir, request.formats, request.overrides, request.jobs, request.cache
+    )
+    with progress:
+        for result in results:
+            progress.advance(result.source)
+            for diagnostic in [*result.warnings, *result.errors]:
+                progress.print(diagnostic.format(), error=True)
+            for output in result.outputs:
+                earlier = claimed.setdefault(output, result.source)
+                if earlier != result.source:
+                    message = f"{display_path(output)} is also built from {display_path(earlier)}: give one a different slug"
+                    progress.print(Diagnostic("error", message, display_path(result.source)).format(), error=True)
+                    failed += 1
+                if request.verbosity:
+                    progress.print(f"{'unchanged' if result.cached else 'wrote'} {display_path(output)}")
+            if request.verbosity > 1 and result.timings:
+                stages = ", ".join(f"{stage} {seconds:.2f} s" for stage, seconds in result.timings.items())
+                progress.print(f"  {display_path(result.source)}: {stages}")
+            failed += not result.ok
     if failed:
-        print(f"{failed} of {len(sources)} article{'s' if len(sources) != 1 else ''} failed", file=sys.stderr)
+        total = len(sources)
+        print(f"{failed} of {total} article{'s' if total != 1 else ''} failed", file=sys.stderr)
         return 1
     return 0
+
+
+class Progress:
+    """A progress bar on a terminal (rich), plain lines otherwise."""
+
+    def __init__(self, total: int, verbosity: int):
+        self.bar = None
+        if verbosity and sys.stdout.isatty() and total > 1:
+            from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
+            from rich.progress import Progress as RichProgress
+
+            self.bar = RichProgress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), transient=True)
+            self.task = self.bar.add_task("building", total=total)
+
+    def __enter__(self) -> Progress:
+        if self.bar:
+            self.bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar:
+            self.bar.stop()
+
+    def advance(self, source: Path) -> None:
+        if self.bar:
+            self.bar.update(self.task, advance=1, description=display_path(source))
+
+    def print(self, line: str, error: bool = False) -> None:
+        if self.bar:
+            self.bar.console.print(line, markup=False, highlight=False, style="red" if error else None)
+        else:
+            print(line, file=sys.stderr if error else sys.stdout)

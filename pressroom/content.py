@@ -13,8 +13,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .errors import BuildError, Warnings
 from .metadata import Metadata, check_fields
 
@@ -112,6 +110,7 @@ def split_front_matter(text: str, where: str) -> tuple[dict[str, Any], dict[str,
 
 def parse_yaml_mapping(block: str, where: str, first_line: int) -> tuple[dict[str, Any], dict[str, int]]:
     """Parse a YAML mapping, remembering the line of each top-level key."""
+    import yaml
     try:
         node = yaml.compose(block, Loader=yaml.SafeLoader)
         values = yaml.safe_load(block)

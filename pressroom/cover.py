@@ -10,6 +10,7 @@ import io
 from pathlib import Path
 
 from .assets import Image, clean_svg, read_image_file
+from .cache import layouts_digest
 from .content import Article
 from .errors import Warnings
 from .layouts import render
@@ -27,8 +28,21 @@ def article_cover(article: Article, line: int | None) -> Image:
     return Image(f"images/cover{suffix}", media_type, data, path)
 
 
+_generated: dict[tuple, Image] = {}
+
+
 def generated_cover(article: Article, search_path: tuple[Path, ...], sandbox: Sandbox, warnings: Warnings) -> Image:
-    """Lay out ``cover.html`` and rasterise its first page to PNG."""
+    """Lay out ``cover.html`` and rasterise its first page to PNG (remembered per process: a
+    watched article whose text changes keeps its cover)."""
+    meta = article.meta
+    key = (meta.title, meta.subtitle, meta.authors, meta.publisher, meta.lang, search_path, layouts_digest(search_path))
+    if key not in _generated:
+        _generated.clear()
+        _generated[key] = _render_cover(article, search_path, sandbox, warnings)
+    return _generated[key]
+
+
+def _render_cover(article: Article, search_path: tuple[Path, ...], sandbox: Sandbox, warnings: Warnings) -> Image:
     import pypdfium2
 
     from .pdf import render_html, write_pdf
@@ -51,5 +65,7 @@ def generated_cover(article: Article, search_path: tuple[Path, ...], sandbox: Sa
 def make_cover(article: Article, search_path: tuple[Path, ...], sandbox: Sandbox, warnings: Warnings) -> Image:
     """The cover for this article's EPUB."""
     if article.meta.cover:
-        return article_cover(article, article.key_lines.get("cover"))
+        image = article_cover(article, article.key_lines.get("cover"))
+        sandbox.reads.append(str(image.source))
+        return image
     return generated_cover(article, search_path, sandbox, warnings)

@@ -10,14 +10,17 @@ import datetime as dt
 import os
 import tempfile
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .cache import BuildCache, Entry, build_key, file_digest, stamp, warnings_from_json, warnings_to_json
 from .config import Project, find_project_root, load_project
 from .content import Article, display_path, load_article
 from .errors import BuildError, ConfigError, Diagnostic, Warnings
+from .sandbox import Sandbox
 
 
 @dataclass
@@ -28,6 +31,8 @@ class ArticleResult:
     outputs: list[Path] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
     errors: list[Diagnostic] = field(default_factory=list)
+    cached: bool = False  # nothing changed: the outputs are the ones already there
+    timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds
 
     @property
     def ok(self) -> bool:
@@ -88,24 +93,45 @@ def project_for(source: Path, default: Project, warnings: Warnings) -> Project:
     return load_project(root, warnings)
 
 
+def cache_settings(project: Project, formats: tuple[str, ...], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings that shape an article's outputs (part of its cache key)."""
+    return {
+        "defaults": project.defaults,
+        "allow_remote": project.allow_remote,
+        "formats": formats,
+        "overrides": dict(overrides),
+    }
+
+
 def build_article(
     source: Path,
     project: Project,
     out_dir: Path,
     formats: Iterable[str],
     overrides: Mapping[str, Any],
+    cache: BuildCache | None = None,
 ) -> ArticleResult:
-    """Build one article into ``out_dir``; content problems come back as diagnostics, not exceptions."""
+    """Build one article into ``out_dir``; content problems come back as diagnostics, not exceptions.
+
+    With a cache, what the build read and wrote is recorded for :func:`build_article_if_cached`.
+    """
     result = ArticleResult(source)
     formats = tuple(formats)
     try:
         own_project = project_for(source, project, result.warnings)
+        search_path = own_project.layout_search_path
+        key = build_key(source, cache_settings(own_project, formats, overrides), search_path) if cache else ""
         article = load_article(source, own_project.root, own_project.defaults, overrides, result.warnings)
-        outputs = render_outputs(article, own_project, formats, result.warnings)
+        sandbox = own_project.sandbox
+        outputs = render_outputs(article, own_project, sandbox, formats, result.warnings, result.timings)
         for suffix, data in outputs.items():
             target = out_dir / f"{article.meta.slug}.{suffix}"
             write_atomic(target, data)
             result.outputs.append(target)
+        if cache:
+            reads = {path: None if "://" in path else file_digest(Path(path)) for path in [str(source), *sandbox.reads]}
+            writes = {str(p): stamp(p) for p in result.outputs}
+            cache.store(source, out_dir, formats, Entry(key, reads, writes, warnings_to_json(result.warnings)))
     except ConfigError as exc:
         result.errors.extend(exc.diagnostics)
     except BuildError as exc:
@@ -116,28 +142,115 @@ def build_article(
     return result
 
 
-def render_outputs(article: Article, project: Project, formats: tuple[str, ...], warnings: Warnings) -> dict[str, bytes]:
+def render_outputs(
+    article: Article,
+    project: Project,
+    sandbox: Sandbox,
+    formats: tuple[str, ...],
+    warnings: Warnings,
+    timings: dict[str, float],
+) -> dict[str, bytes]:
     """All requested outputs of one article, in memory (nothing is written until all succeed)."""
-    from .convert import convert
+    clock = Stopwatch(timings)
+    with clock("convert"):
+        from .convert import convert
 
-    sandbox, search_path = project.sandbox, project.layout_search_path
-    document = convert(article, sandbox, warnings)
+        document = convert(article, sandbox, warnings)
+    search_path = project.layout_search_path
     when = build_time(article)
     stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
     dates = {"created": article.meta.date.isoformat() if article.meta.date else stamp, "modified": stamp}
     outputs: dict[str, bytes] = {}
-    from .pagemap import page_starts
-    from .pdf import layout_handout, write_pdf
+    with clock("layout"):
+        from .pagemap import page_starts
+        from .pdf import layout_handout, write_pdf
 
-    # The EPUB's page-list needs the print layout too, so it is laid out once for both.
-    handout = layout_handout(article, document, search_path, sandbox, dates, warnings)
+        # The EPUB's page-list needs the print layout too, so it is laid out once for both.
+        handout = layout_handout(article, document, search_path, sandbox, dates, warnings)
     if "pdf" in formats:
-        outputs["pdf"] = write_pdf(handout)
+        with clock("pdf"):
+            outputs["pdf"] = write_pdf(handout)
     if "epub" in formats:
-        from .cover import make_cover
-        from .epub import build_epub
+        with clock("epub"):
+            from .cover import make_cover
+            from .epub import build_epub
 
-        cover = make_cover(article, search_path, sandbox, warnings)
-        starts = page_starts(handout.pages)
-        outputs["epub"] = build_epub(article, document, cover, search_path, when, len(handout.pages), starts)
+            cover = make_cover(article, search_path, sandbox, warnings)
+            starts = page_starts(handout.pages)
+            outputs["epub"] = build_epub(article, document, cover, search_path, when, len(handout.pages), starts)
     return outputs
+
+
+class Stopwatch:
+    """Adds the wall-clock time of each ``with clock("stage"):`` block to ``timings``."""
+
+    def __init__(self, timings: dict[str, float]):
+        self.timings = timings
+
+    @contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - start
+
+
+def _warm_up() -> None:
+    """Worker start-up: load WeasyPrint and the layout code once per process, not per article."""
+    import weasyprint  # noqa: F401
+
+    from . import convert, epub, pdf  # noqa: F401
+
+
+def build_many(
+    sources: Sequence[Path],
+    project: Project,
+    out_dir: Path,
+    formats: tuple[str, ...],
+    overrides: Mapping[str, Any],
+    jobs: int = 1,
+    cache: BuildCache | None = None,
+) -> Iterator[ArticleResult]:
+    """Build articles, in worker processes when ``jobs`` > 1; results come back in ``sources`` order.
+
+    Articles the cache says are up to date are answered here without starting a worker.
+    """
+    pending: list[tuple[int, Path]] = []
+    answered: dict[int, ArticleResult] = {}
+    for index, source in enumerate(sources):
+        if cache is not None:
+            result = build_article_if_cached(source, project, out_dir, formats, overrides, cache)
+            if result is not None:
+                answered[index] = result
+                continue
+        pending.append((index, source))
+    if jobs <= 1 or len(pending) <= 1:
+        for index, source in enumerate(sources):
+            if index in answered:
+                yield answered[index]
+            else:
+                yield build_article(source, project, out_dir, formats, overrides, cache)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=min(jobs, len(pending)), initializer=_warm_up) as pool:
+        futures = {index: pool.submit(build_article, source, project, out_dir, formats, overrides, cache) for index, source in pending}
+        for index in range(len(sources)):
+            yield answered[index] if index in answered else futures[index].result()
+
+
+def build_article_if_cached(
+    source: Path, project: Project, out_dir: Path, formats: tuple[str, ...], overrides: Mapping[str, Any], cache: BuildCache
+) -> ArticleResult | None:
+    """The cached result for ``source`` when nothing it depends on changed, else None."""
+    warnings: list[Diagnostic] = []
+    try:
+        own_project = project_for(source, project, warnings)
+        key = build_key(source, cache_settings(own_project, formats, overrides), own_project.layout_search_path)
+    except (ConfigError, OSError):
+        return None
+    entry = cache.lookup(source, out_dir, formats, key)
+    if entry is None:
+        return None
+    return ArticleResult(source, [Path(p) for p in entry.writes], warnings_from_json(entry.warnings), cached=True)

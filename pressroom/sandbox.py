@@ -6,12 +6,9 @@ everything WeasyPrint fetches (stylesheets, fonts, images) while laying out the 
 
 from __future__ import annotations
 
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.request import url2pathname
 
 MAX_DATA_URI_BYTES = 2 * 1024 * 1024
 MAX_REMOTE_BYTES = 10 * 1024 * 1024
@@ -39,6 +36,8 @@ class Sandbox:
     allow_remote: bool = False
     timeout: float = REMOTE_TIMEOUT_SECONDS
     max_remote_bytes: int = MAX_REMOTE_BYTES
+    #: every file path and URL handed out, in order (what the build depended on)
+    reads: list[str] = field(default_factory=list, compare=False)
 
     def allows(self, path: Path) -> bool:
         return any(inside(path, root) for root in self.roots)
@@ -49,6 +48,10 @@ class Sandbox:
             raise Refused("remote fetching is off (set allow_remote = true in [tool.pressroom] to allow it)")
         if not url.lower().startswith(("http://", "https://")):
             raise Refused("only http and https URLs may be fetched")
+        import urllib.error
+        import urllib.request
+
+        self.reads.append(url)
         request = urllib.request.Request(url, headers={"User-Agent": "Pressroom"})
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
@@ -70,6 +73,8 @@ class FetchLog:
 
 def weasyprint_fetcher(sandbox: Sandbox, log: FetchLog) -> Any:
     """A WeasyPrint URL fetcher that applies ``sandbox`` to every fetch and logs refusals."""
+    from urllib.request import url2pathname
+
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class SandboxFetcher(URLFetcher):
@@ -86,6 +91,7 @@ def weasyprint_fetcher(sandbox: Sandbox, log: FetchLog) -> Any:
                     path = Path(url2pathname(url.split("?", 1)[0].split("#", 1)[0].removeprefix("file:")))
                     if not sandbox.allows(path):
                         raise Refused("outside the project folder")
+                    sandbox.reads.append(str(path))
                     return super().fetch(url, headers)
                 if scheme in {"http", "https"}:
                     data, content_type = sandbox.fetch_remote(url)

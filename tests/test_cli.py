@@ -108,3 +108,33 @@ def test_build_py_entry_point_runs_as_a_script(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stdout == "wrote out/s.epub\n"
+
+
+def test_parallel_builds_report_in_a_stable_order_and_keep_going(tmp_path: Path) -> None:
+    for name in ("a", "b", "c", "d"):
+        text = "---\ntitle: [broken\n---\n" if name == "b" else f"# {name.upper()}\n\nText {name}.\n"
+        write_article(tmp_path / "content", text, f"{name}.md")
+    run = run_cli("content", "--out", "out", "--format", "epub", "-j", "2", "--force", cwd=tmp_path)
+    assert run.code == 1
+    assert run.out == "wrote out/a.epub\nwrote out/c.epub\nwrote out/d.epub\n"
+    assert run.err.splitlines() == [
+        "content/b.md:2: error: invalid YAML in front matter: expected ',' or ']', but got '<stream end>' "
+        "(while parsing a flow sequence)",
+        "1 of 4 articles failed",
+    ]
+
+
+def test_verbose_prints_stage_timings_and_quiet_prints_nothing(tmp_path: Path) -> None:
+    write_article(tmp_path, "# T\n\nText.\n", "t.md")
+    verbose = run_cli("t.md", "--out", "out", "-v", "--force", cwd=tmp_path)
+    assert "  t.md: convert " in verbose.out and "layout" in verbose.out and "epub" in verbose.out
+    quiet = run_cli("t.md", "--out", "out", "-q", "--force", cwd=tmp_path)
+    assert (quiet.code, quiet.out, quiet.err) == (0, "", "")
+
+
+def test_two_articles_with_the_same_slug_is_an_error(tmp_path: Path) -> None:
+    write_article(tmp_path / "content", "---\nslug: same\n---\n\nOne.\n", "one.md")
+    write_article(tmp_path / "content", "---\nslug: same\n---\n\nTwo.\n", "two.md")
+    run = run_cli("content", "--out", "out", "--format", "epub", "-j", "1", cwd=tmp_path)
+    assert run.code == 1
+    assert "content/two.md: error: out/same.epub is also built from content/one.md: give one a different slug" in run.err

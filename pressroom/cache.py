@@ -1,0 +1,129 @@
+"""The build cache: an output whose inputs have not changed is not built again.
+
+An article's entry records a key over everything that shapes its outputs (its bytes, the build
+time stamped into them, the settings, the layouts and fonts, Pressroom's own code) and the digest
+of each other file it read (images, cover) and wrote. The entry is written after the outputs, so
+a killed build leaves at worst no entry (a rebuild), never a stale one. The folder may be deleted
+at any time. Nothing here imports the renderers: a no-op build stays fast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import Diagnostic
+
+CACHE_FOLDER = Path(".cache") / "pressroom"
+FORMAT_VERSION = 1
+
+
+def file_digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def stamp(path: Path) -> str | None:
+    """A cheap fingerprint (size and modification time) for files too big to hash on every run."""
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return f"stat:{status.st_size}:{status.st_mtime_ns}"
+
+
+def folder_digest(folders: Iterable[Path], fingerprint=stamp) -> str:
+    """One digest over every file (name and fingerprint) below ``folders``."""
+    digest = hashlib.sha256()
+    for folder in folders:
+        files = (p for p in folder.rglob("*") if p.is_file() and not any(x.startswith(".") for x in p.relative_to(folder).parts))
+        for path in sorted(files):
+            digest.update(f"{path.relative_to(folder)}\0{fingerprint(path)}\0".encode())
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=8)
+def layouts_digest(search_path: tuple[Path, ...]) -> str:
+    return folder_digest(search_path)
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """Pressroom's version and source: a change to either rebuilds everything."""
+    return __version__ + ":" + folder_digest([Path(__file__).resolve().parent], file_digest)
+
+
+def build_key(source: Path, settings: Mapping[str, Any], search_path: tuple[Path, ...]) -> str:
+    """Everything that shapes an article's outputs, except the files it reads while building."""
+    material = {
+        "format": FORMAT_VERSION,
+        "code": code_digest(),
+        "source": file_digest(source),
+        "time": os.environ.get("SOURCE_DATE_EPOCH") or str(int(source.stat().st_mtime)),
+        "layouts": layouts_digest(search_path),
+        "settings": settings,
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def forget() -> None:
+    """Drop what this process remembers about the layouts (a long-running watcher calls this)."""
+    layouts_digest.cache_clear()
+
+
+@dataclass
+class Entry:
+    """What one successful build of an article read and wrote."""
+
+    key: str
+    reads: dict[str, str | None] = field(default_factory=dict)  # path -> digest (None: not cacheable)
+    writes: dict[str, str | None] = field(default_factory=dict)  # output path -> size and mtime
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+
+    def still_valid(self) -> bool:
+        """Every file read has the same content, every output is the one this build wrote."""
+        reads_same = all(digest is not None and file_digest(Path(path)) == digest for path, digest in self.reads.items())
+        return reads_same and all(stamp(Path(path)) == value for path, value in self.writes.items())
+
+
+class BuildCache:
+    """Entries stored as small JSON files under the project's ``.cache/pressroom``."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def _path(self, source: Path, out_dir: Path, formats: tuple[str, ...]) -> Path:
+        name = hashlib.sha256(f"{source.resolve()}\0{out_dir.resolve()}\0{','.join(formats)}".encode()).hexdigest()[:24]
+        return self.folder / f"{name}.json"
+
+    def lookup(self, source: Path, out_dir: Path, formats: tuple[str, ...], key: str) -> Entry | None:
+        """The entry for this build if nothing it depends on has changed."""
+        try:
+            data = json.loads(self._path(source, out_dir, formats).read_text(encoding="utf-8"))
+            entry = Entry(**data)
+        except (OSError, ValueError, TypeError):
+            return None
+        return entry if entry.key == key and entry.still_valid() else None
+
+    def store(self, source: Path, out_dir: Path, formats: tuple[str, ...], entry: Entry) -> None:
+        from .pipeline import write_atomic
+
+        data = json.dumps(asdict(entry), indent=1).encode()
+        write_atomic(self._path(source, out_dir, formats), data)
+
+
+def warnings_to_json(warnings: Iterable[Diagnostic]) -> list[dict[str, Any]]:
+    return [asdict(w) for w in warnings]
+
+
+def warnings_from_json(data: Iterable[Mapping[str, Any]]) -> list[Diagnostic]:
+    return [Diagnostic(**item) for item in data]

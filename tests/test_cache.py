@@ -1,0 +1,91 @@
+"""The build cache: what invalidates what, and that a no-op build stays cheap."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import REPO, run_cli, write_article
+
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d4944415478da63f8cfc0f01f0005000201a1f1a7b50000000049454e44ae426082"
+)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "pyproject.toml").write_text('[tool.pressroom]\nformats = ["epub"]\n')
+    write_article(tmp_path / "content", "# Cached\n\n![dot](dot.png)\n\nText.\n", "a.md")
+    write_article(tmp_path / "content", "# Other\n\nText.\n", "b.md")
+    (tmp_path / "content" / "dot.png").write_bytes(PNG)
+    assert build(tmp_path) == {"a": "wrote", "b": "wrote"}
+    return tmp_path
+
+
+def build(folder: Path, *args: str, env: dict[str, str] | None = None) -> dict[str, str]:
+    run = run_cli(*args, cwd=folder, env=env)
+    assert run.code == 0, run.err
+    return {line.split("/")[-1].split(".")[0]: line.split()[0] for line in run.out.splitlines()}
+
+
+def test_nothing_changed_nothing_rebuilt(project: Path) -> None:
+    before = (project / "dist" / "a.epub").stat().st_mtime_ns
+    assert build(project) == {"a": "unchanged", "b": "unchanged"}
+    assert (project / "dist" / "a.epub").stat().st_mtime_ns == before
+
+
+@pytest.mark.parametrize(
+    ("change", "rebuilt"),
+    [
+        (lambda p: (p / "content" / "a.md").write_text("# Cached\n\n![dot](dot.png)\n\nEdited.\n"), {"a"}),
+        (lambda p: (p / "content" / "dot.png").write_bytes(PNG + b"\0"), {"a"}),
+        (lambda p: write_article(p / "layouts", "/* mine */ body { margin: 0 }\n", "epub.css"), {"a", "b"}),
+        (lambda p: (p / "pyproject.toml").write_text('[tool.pressroom]\nformats = ["epub"]\npublisher = "P"\n'), {"a", "b"}),
+        (lambda p: (p / "dist" / "b.epub").write_bytes(b"tampered"), {"b"}),
+        (lambda p: (p / "dist" / "a.epub").unlink(), {"a"}),
+        (lambda p: [f.write_text("{not json") for f in (p / ".cache" / "pressroom").iterdir()], {"a", "b"}),
+        (lambda p: __import__("shutil").rmtree(p / ".cache"), {"a", "b"}),
+    ],
+    ids=["article", "image", "layout", "settings", "output-tampered", "output-deleted", "corrupt-cache", "cache-deleted"],
+)
+def test_what_invalidates_what(project: Path, change, rebuilt: set[str]) -> None:
+    change(project)
+    result = build(project)
+    assert {name for name, verb in result.items() if verb == "wrote"} == rebuilt
+    assert (project / "dist" / "b.epub").read_bytes()[:2] == b"PK"
+
+
+def test_options_and_source_date_epoch_are_part_of_the_key(project: Path) -> None:
+    assert build(project, "-M", "publisher=X") == {"a": "wrote", "b": "wrote"}
+    assert build(project, "-M", "publisher=X") == {"a": "unchanged", "b": "unchanged"}
+    assert build(project, env={"SOURCE_DATE_EPOCH": "1"}) == {"a": "wrote", "b": "wrote"}
+    assert build(project, "--force", env={"SOURCE_DATE_EPOCH": "1"}) == {"a": "wrote", "b": "wrote"}
+
+
+def test_warnings_are_repeated_for_unchanged_articles(project: Path) -> None:
+    write_article(project / "content", "---\ntitel: x\n---\n\nText.\n", "c.md")
+    first, second = run_cli(cwd=project), run_cli(cwd=project)
+    assert "content/c.md:2: warning: unknown key 'titel' ignored (did you mean 'title'?)" in first.err
+    assert first.err == second.err and "unchanged dist/c.epub" in second.out
+
+
+def test_a_no_op_build_does_not_load_weasyprint(project: Path) -> None:
+    code = "import sys; from pressroom.cli import main; code = main([]); print(code, 'weasyprint' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=project, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    assert result.stdout.splitlines()[-1] == "0 False", result.stderr
+
+
+def test_cache_entries_record_reads_and_writes(project: Path) -> None:
+    entries = [json.loads(p.read_text()) for p in (project / ".cache" / "pressroom").iterdir()]
+    entry = next(e for e in entries if any(k.endswith("a.md") for k in e["reads"]))
+    assert any(k.endswith("dot.png") for k in entry["reads"])
+    assert [Path(k).name for k in entry["writes"]] == ["a.epub"]
