@@ -134,6 +134,10 @@ class Document:
 
     def epub_html(self, page_starts: Sequence[PageStart] = ()) -> str:
         """XHTML fragment for the EPUB, with a page-break marker where each printed page begins."""
+        return serialise(self.epub_tree(page_starts), "xml")
+
+    def epub_tree(self, page_starts: Sequence[PageStart] = ()) -> lxml.html.HtmlElement:
+        """The body as a tree ready for the EPUB (see :meth:`epub_html`)."""
         tree = copy.deepcopy(self.tree)
         insert_markers(tree, page_starts)
         for ref in tree.xpath(".//a[contains(@class, 'footnote-ref')]"):
@@ -143,7 +147,7 @@ class Document:
             if isinstance(element.tag, str):
                 element.attrib.pop(INDEX, None)
         use_image_sources(tree, "epub")
-        return serialise(tree, "xml")
+        return tree
 
 
 def source_line(article: Article, *needles: str) -> int | None:

@@ -19,6 +19,7 @@ from ebooklib import epub
 from lxml import etree
 
 from .assets import Image
+from .chapters import split_chapters
 from .content import Article
 from .convert import Document, Heading
 from .errors import BuildError
@@ -49,12 +50,12 @@ def stable_identifier(article: Article) -> str:
     return f"urn:uuid:{uuid.uuid5(IDENTIFIER_NAMESPACE, name)}"
 
 
-def nest_headings(headings: tuple[Heading, ...], href: str) -> list[TocEntry]:
+def nest_headings(headings: tuple[Heading, ...], files: dict[str, str]) -> list[TocEntry]:
     """Headings in document order → a tree by level (a deeper heading nests under the one before)."""
     root: list[TocEntry] = []
     stack: list[tuple[int, TocEntry]] = []
     for heading in headings:
-        entry = TocEntry(heading.text, f"{href}#{heading.id}")
+        entry = TocEntry(heading.text, f"{files.get(heading.id, CHAPTER)}#{heading.id}")
         while stack and stack[-1][0] >= heading.level:
             stack.pop()
         (stack[-1][1].children if stack else root).append(entry)
@@ -156,29 +157,32 @@ def build_epub(
     cover_image.properties = ["cover-image"]
     cover_page = epub.EpubItem("cover", "cover.xhtml", XHTML, xhtml(page("cover-page.xhtml", cover_href=cover.href), "the cover page"))
     title_page = epub.EpubItem("titlepage", "titlepage.xhtml", XHTML, xhtml(page("titlepage.xhtml"), "the title page"))
-    notes = [{"id": n.id, "html": markup(n.epub_html)} for n in document.notes]
-    chapter = epub.EpubItem(
-        "chapter", CHAPTER, XHTML, xhtml(page("chapter.xhtml", body=markup(document.epub_html(page_starts)), notes=notes), CHAPTER)
-    )
-    toc = [TocEntry(meta.title, CHAPTER, nest_headings(document.headings, CHAPTER))]
+    parts, ids = split_chapters(document.epub_tree(page_starts), document.notes)
+    chapters = []
+    for index, part in enumerate(parts, start=1):
+        notes = [{"id": n.id, "html": markup(n.epub_html)} for n in part.notes]
+        content = page("chapter.xhtml", body=markup(part.html), notes=notes, first=part.first)
+        chapters.append(epub.EpubItem(f"chapter-{index}", part.file, XHTML, xhtml(content, part.file)))
+    first = parts[0].file
+    toc = [TocEntry(meta.title, first, nest_headings(document.headings, ids))]
     landmarks = [
         {"type": "cover", "href": "cover.xhtml", "title": "Cover"},
         {"type": "titlepage", "href": "titlepage.xhtml", "title": "Title page"},
         {"type": "toc", "href": "nav.xhtml#toc", "title": "Contents"},
-        {"type": "bodymatter", "href": f"{CHAPTER}#start", "title": "Start of content"},
+        {"type": "bodymatter", "href": f"{first}#start", "title": "Start of content"},
     ]
-    pages = [{"label": str(n), "href": f"{CHAPTER}#page-{n}"} for n in range(1, page_count + 1)]
+    pages = [{"label": str(n), "href": f"{ids.get(f'page-{n}', first)}#page-{n}"} for n in range(1, page_count + 1)]
     nav_page = page("nav.xhtml", toc=toc, landmarks=landmarks, pages=pages)
     nav = epub.EpubItem("nav", "nav.xhtml", XHTML, xhtml(nav_page, "nav.xhtml"))
     nav.properties = ["nav"]
-    for item in (stylesheet, cover_image, cover_page, title_page, chapter, nav):
+    for item in (stylesheet, cover_image, cover_page, title_page, *chapters, nav):
         book.add_item(item)
     for index, image in enumerate(document.images, start=1):
         item = epub.EpubItem(f"image-{index}", image.href, image.media_type, image.data)
         book.add_item(item)
     book.add_item(epub.EpubNcx())
     book.toc = ncx_entries(toc)
-    book.spine = [cover_page, title_page, nav, chapter]
+    book.spine = [cover_page, title_page, nav, *chapters]
     raw = io.BytesIO()
     epub.write_epub(raw, book, {"mtime": modified, "epub3_landmark": False, "epub3_pages": False})
     return reproducible_zip(raw.getvalue(), modified, meta.lang)
