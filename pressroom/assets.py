@@ -40,6 +40,7 @@ class Image:
     media_type: str
     data: bytes
     source: Path | None = None  # the file it came from (None for data: URIs)
+    alt: str = ""  # its text description (the first one given, when it is used twice)
 
 
 def sniff_media_type(data: bytes) -> str | None:
@@ -155,7 +156,9 @@ class ImageResolver:
         self.warnings = warnings
         self.images: dict[str, Image] = {}
 
-    def _add(self, key: str, stem: str, data: bytes, media_type: str, source: Path | None, line: int | None = None) -> Image:
+    def _add(
+        self, key: str, stem: str, data: bytes, media_type: str, source: Path | None, line: int | None = None, alt: str = ""
+    ) -> Image:
         if key not in self.images:
             if media_type == "image/svg+xml":
                 data, removed = clean_svg(data, stem, self.article.display_path, line)
@@ -163,7 +166,7 @@ class ImageResolver:
                     what = ", ".join(sorted(set(removed)))
                     warn(self.warnings, f"SVG image '{stem}': removed {what}", self.article.display_path, line)
             href = epub_name(len(self.images) + 1, stem, media_type)
-            self.images[key] = Image(href, media_type, data, source)
+            self.images[key] = Image(href, media_type, data, source, alt)
         return self.images[key]
 
     def resolve_all(self, root: etree._Element, locate: Callable[[str], int | None]) -> tuple[Image, ...]:
@@ -188,7 +191,7 @@ class ImageResolver:
                 media_type = sniff_media_type(data)
                 if media_type is None:
                     raise BuildError(f"remote image '{src}' is not a PNG, JPEG, GIF, WebP or SVG image", where, line)
-                image = self._add("url:" + src, Path(urlsplit(src).path).stem, data, media_type, None, line)
+                image = self._add("url:" + src, Path(urlsplit(src).path).stem, data, media_type, None, line, alt or "")
                 element.set(PRINT_SRC, f"data:{media_type};base64,{base64.b64encode(data).decode()}")
             elif scheme == "data":
                 try:
@@ -204,7 +207,7 @@ class ImageResolver:
                 if sniff_media_type(data) != media_type or media_type not in MEDIA_TYPES:
                     raise BuildError(f"image data: URI is not a valid {media_type} image", where, line)
                 digest = hashlib.sha256(data).hexdigest()[:12]
-                image = self._add("data:" + digest, "inline", data, media_type, None, line)
+                image = self._add("data:" + digest, "inline", data, media_type, None, line, alt or "")
                 element.set(PRINT_SRC, src)
             elif scheme and scheme != "file":
                 warn(self.warnings, f"image '{src}' uses an unsupported URL scheme; its alt text stands in", where, line)
@@ -213,7 +216,7 @@ class ImageResolver:
             else:
                 path, data, media_type = read_image_file(self.article, src, "image", line)
                 self.sandbox.reads.append(str(path))
-                image = self._add(str(path), path.stem, data, media_type, path, line)
+                image = self._add(str(path), path.stem, data, media_type, path, line, alt or "")
                 element.set(PRINT_SRC, path.as_uri())
             element.set("src", image.href)
             if alt is None:

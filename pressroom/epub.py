@@ -75,6 +75,40 @@ def ncx_entries(entries: list[TocEntry], prefix: str = "nav") -> list:
     return result
 
 
+CONFORMANCE = "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"
+
+
+def accessibility_metadata(document: Document, page_count: int) -> list[tuple[str, str]]:
+    """EPUB Accessibility 1.1 metadata, claiming only what the build guarantees.
+
+    Conformance is declared only when every image of the article has alternative text (the rest
+    — language, structure, navigation, contrast of the layouts — Pressroom provides itself).
+    """
+    images = document.images
+    described = all(image.alt.strip() for image in images)
+    modes = ["textual", "visual"]  # the cover is an image in every EPUB
+    features = ["structuralNavigation", "tableOfContents", "readingOrder", "displayTransformability"]
+    if page_count:
+        features.append("printPageNumbers")
+    if images and described:
+        features.append("alternativeText")
+    summary = (
+        "This publication has a table of contents, headings that give it structure, "
+        + ("pop-up footnotes, " if document.notes else "")
+        + f"and page numbers matching its {page_count}-page printed handout. "
+        + ("Every image has a text description. " if images and described else "")
+        + ("Some images lack a text description. " if not described else "")
+        + "Text can be resized and restyled by the reader; no content relies on colour, sound or motion."
+    )
+    metadata = [("schema:accessMode", mode) for mode in modes]
+    metadata.append(("schema:accessModeSufficient", "textual" if described else "textual,visual"))
+    metadata += [("schema:accessibilityFeature", feature) for feature in features]
+    metadata += [("schema:accessibilityHazard", "none"), ("schema:accessibilitySummary", summary)]
+    if described:
+        metadata.append(("dcterms:conformsTo", CONFORMANCE))
+    return metadata
+
+
 def xhtml(text: str, name: str) -> bytes:
     """Check that a rendered document is well-formed XML and return its bytes."""
     data = text.lstrip().encode("utf-8")
@@ -146,6 +180,8 @@ def build_epub(
     print_edition = f"{meta.title}, printed handout ({PAPER_NAMES[meta.paper]} PDF, {page_count} pages)"
     book.add_metadata("DC", "source", print_edition)
     book.add_metadata(None, "meta", print_edition, {"property": "pageBreakSource"})
+    for prop, value in accessibility_metadata(document, page_count):
+        book.add_metadata(None, "meta", value, {"property": prop})
 
     def page(template: str, **extra: object) -> str:
         return render(search_path, template, meta=meta, stylesheet=STYLESHEET, **extra)

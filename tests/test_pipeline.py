@@ -110,3 +110,31 @@ def test_two_builds_into_the_same_folder_do_not_corrupt_each_other(tmp_path: Pat
         data = (shared / name).read_bytes()
         assert data in (versions["Alpha"][name], versions["Beta"][name])
     assert sorted(p.name for p in shared.iterdir()) == ["doc.epub", "doc.pdf"]
+
+
+@pytest.mark.parametrize("epoch", [None, "1700000000"], ids=["article-mtime", "SOURCE_DATE_EPOCH"])
+def test_separate_processes_give_byte_identical_outputs_and_a_change_changes_them(tmp_path: Path, epoch: str | None) -> None:
+    import hashlib
+    import subprocess
+    import sys
+
+    from helpers import REPO, SEED_ARTICLE
+
+    source = tmp_path / "seed.md"
+    source.write_bytes(SEED_ARTICLE.read_bytes())
+    env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"} | ({"SOURCE_DATE_EPOCH": epoch} if epoch else {})
+
+    def digests(out: str) -> dict[str, str]:
+        subprocess.run(
+            [sys.executable, str(REPO / "build.py"), "seed.md", "--out", out, "--force"],
+            cwd=tmp_path, env=env, check=True, capture_output=True, timeout=300,
+        )  # fmt: skip
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((tmp_path / out).iterdir())}
+
+    first, second = digests("one"), digests("two")
+    assert first == second and len(first) == 2
+    mtime = source.stat().st_mtime
+    source.write_text(source.read_text().replace("Conclusion: Embrace", "Conclusion: Seize"))
+    os.utime(source, (mtime, mtime))
+    changed = digests("three")
+    assert changed["seed.pdf"] != first["seed.pdf"] and changed["seed.epub"] != first["seed.epub"]
