@@ -12,16 +12,32 @@ from pathlib import Path
 from .assets import Image, clean_svg, read_image_file
 from .cache import layouts_digest
 from .content import Article
-from .errors import Warnings
+from .errors import BuildError, Warnings, warn
 from .layouts import render
 from .sandbox import Sandbox
 
 COVER_WIDTH_PX = 1600
 
 
-def article_cover(article: Article, line: int | None) -> Image:
-    """The image named by the article's ``cover:`` key, checked for type."""
+RECOMMENDED_LONG_SIDE_PX = 1600
+
+
+def article_cover(article: Article, line: int | None, warnings: Warnings) -> Image:
+    """The image named by the article's ``cover:`` key, checked for type and size."""
     path, data, media_type = read_image_file(article, article.meta.cover or "", "cover image", line)
+    if media_type != "image/svg+xml":
+        from PIL import Image as Picture, UnidentifiedImageError
+
+        try:
+            width, height = Picture.open(io.BytesIO(data)).size
+        except (UnidentifiedImageError, OSError):
+            raise BuildError(f"cover image '{article.meta.cover}' cannot be read as {media_type}", article.display_path, line) from None
+        if max(width, height) < RECOMMENDED_LONG_SIDE_PX:
+            message = (
+                f"cover image '{article.meta.cover}' is {width} × {height} px; e-reader stores ask for at least "
+                f"{RECOMMENDED_LONG_SIDE_PX} px on the long side"
+            )
+            warn(warnings, message, article.display_path, line)
     if media_type == "image/svg+xml":
         data, _ = clean_svg(data, article.meta.cover or "", article.display_path, line)
     suffix = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/svg+xml": ".svg", "image/webp": ".webp"}[media_type]
@@ -65,7 +81,7 @@ def _render_cover(article: Article, search_path: tuple[Path, ...], sandbox: Sand
 def make_cover(article: Article, search_path: tuple[Path, ...], sandbox: Sandbox, warnings: Warnings) -> Image:
     """The cover for this article's EPUB."""
     if article.meta.cover:
-        image = article_cover(article, article.key_lines.get("cover"))
+        image = article_cover(article, article.key_lines.get("cover"), warnings)
         sandbox.reads.append(str(image.source))
         return image
     return generated_cover(article, search_path, sandbox, warnings)

@@ -14,6 +14,9 @@ def test_an_articles_own_cover_is_used_as_given(tmp_path: Path) -> None:
     write_article(tmp_path, "---\ntitle: Covered\ncover: art.jpg\n---\n\nText.\n", "c.md")
     run = run_cli("c.md", "--out", "out", "--format", "epub", cwd=tmp_path)
     assert run.code == 0, run.err
+    assert run.err == (
+        "c.md:3: warning: cover image 'art.jpg' is 800 × 1200 px; e-reader stores ask for at least 1600 px on the long side\n"
+    )
     epub = tmp_path / "out" / "c.epub"
     item = epub_xml(epub, "EPUB/content.opf").find("opf:manifest/opf:item[@properties='cover-image']", NS)
     assert (item.get("href"), item.get("media-type")) == ("images/cover.jpg", "image/jpeg")
