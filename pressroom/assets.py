@@ -219,8 +219,9 @@ class ImageResolver:
                 image = self._add(str(path), path.stem, data, media_type, path, line, alt or "")
                 element.set(PRINT_SRC, path.as_uri())
             element.set("src", image.href)
-            if alt is None:
+            if not (alt or "").strip():
                 element.set("alt", "")
+                warn(self.warnings, f"image '{src[:60]}' has no alternative text: describe it in the ![alt](...) brackets", where, line)
         return tuple(self.images.values())
 
     @staticmethod

@@ -72,7 +72,7 @@ def parse_overrides(pairs: Sequence[str]) -> dict[str, Any]:
             parsed = yaml.safe_load(value) if value.strip() else ""
         except yaml.YAMLError:
             parsed = value
-        raw[key.strip()] = value if isinstance(parsed, dict) else parsed
+        raw[key.strip()] = parsed
     warnings: list[Diagnostic] = []
     try:
         checked = check_fields(raw, OVERRIDE_SOURCE, {}, warnings)

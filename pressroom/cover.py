@@ -64,7 +64,7 @@ def _render_cover(article: Article, search_path: tuple[Path, ...], sandbox: Sand
     from .pdf import render_html, write_pdf
 
     html = render(search_path, "cover.html", meta=article.meta)
-    pdf_bytes = write_pdf(render_html(html, article, sandbox, warnings))
+    pdf_bytes = write_pdf(render_html(html, article, sandbox, warnings), "none")
     pdf = pypdfium2.PdfDocument(pdf_bytes)
     try:
         page = pdf[0]

@@ -24,7 +24,7 @@ from .content import Article
 from .convert import Document, Heading
 from .errors import BuildError
 from .layouts import LayoutFiles, markup, render
-from .metadata import PAPER_NAMES
+from .metadata import paper_name
 from .pagemap import PageStart
 
 XHTML = "application/xhtml+xml"
@@ -177,7 +177,7 @@ def build_epub(
         book.add_metadata("DC", "title", meta.subtitle, {"id": "subtitle"})
         book.add_metadata(None, "meta", "subtitle", {"refines": "#subtitle", "property": "title-type"})
     book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
-    print_edition = f"{meta.title}, printed handout ({PAPER_NAMES[meta.paper]} PDF, {page_count} pages)"
+    print_edition = f"{meta.title}, printed handout ({paper_name(meta.paper)} PDF, {page_count} pages)"
     book.add_metadata("DC", "source", print_edition)
     book.add_metadata(None, "meta", print_edition, {"property": "pageBreakSource"})
     for prop, value in accessibility_metadata(document, page_count):
@@ -207,7 +207,9 @@ def build_epub(
         {"type": "toc", "href": "nav.xhtml#toc", "title": "Contents"},
         {"type": "bodymatter", "href": f"{first}#start", "title": "Start of content"},
     ]
-    pages = [{"label": str(n), "href": f"{ids.get(f'page-{n}', first)}#page-{n}"} for n in range(1, page_count + 1)]
+    # Pages that hold article text (not the ruled notes pages at the end) get an entry.
+    numbers = sorted({1, *(start.page for start in page_starts)})
+    pages = [{"label": str(n), "href": f"{ids.get(f'page-{n}', first)}#page-{n}"} for n in numbers]
     nav_page = page("nav.xhtml", toc=toc, landmarks=landmarks, pages=pages)
     nav = epub.EpubItem("nav", "nav.xhtml", XHTML, xhtml(nav_page, "nav.xhtml"))
     nav.properties = ["nav"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,61 @@ from .errors import BuildError, Warnings, warn
 
 PAPER_SIZES = {"a4": "A4", "letter": "letter", "a5": "A5"}  # CSS page size names
 PAPER_NAMES = {"a4": "A4", "letter": "US Letter", "a5": "A5"}
+LENGTH = r"(?:0|\d+(?:\.\d+)?(?:mm|cm|in|pt|pc|px))"
+CUSTOM_PAPER = re.compile(rf"^\s*({LENGTH})\s*[x×]\s*({LENGTH})\s*$")
+MARGINS = re.compile(rf"^\s*{LENGTH}(?:\s+{LENGTH}){{0,3}}\s*$")
+DEFAULT_MARGINS = "22mm 20mm 24mm 20mm"
+MARKS = {"crop", "cross", "crop cross", "none"}
+#: WeasyPrint 70's PDF variants; the default (PDF/UA-1) makes the handout a tagged, accessible PDF.
+PDF_VARIANTS = (
+    "pdf/ua-1", "pdf/ua-2", "pdf/a-1b", "pdf/a-2b", "pdf/a-3b", "pdf/a-4b", "pdf/a-2u", "pdf/a-3u", "pdf/a-4u",
+    "pdf/a-4e", "pdf/a-4f", "pdf/x-1a", "pdf/x-3", "pdf/x-4", "pdf/x-5g", "none",
+)  # fmt: skip
+
+
+def page_size(paper: str) -> str:
+    """The CSS ``size`` for a ``paper`` value: a name, or ``WIDTHxHEIGHT``."""
+    if paper in PAPER_SIZES:
+        return PAPER_SIZES[paper]
+    match = CUSTOM_PAPER.match(paper)
+    return f"{match.group(1)} {match.group(2)}" if match else "A4"
+
+
+MM_PER_UNIT = {"mm": 1.0, "cm": 10.0, "in": 25.4, "pt": 25.4 / 72, "pc": 25.4 / 6, "px": 25.4 / 96}
+PAPER_MM = {"a4": (210.0, 297.0), "a5": (148.0, 210.0), "letter": (215.9, 279.4)}
+
+
+def to_mm(length: str) -> float:
+    """A CSS length (as validated here) in millimetres."""
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)([a-z]*)", length.strip())
+    return float(match.group(1)) * MM_PER_UNIT.get(match.group(2), 0.0) if match else 0.0
+
+
+def content_box_mm(paper: str, margins: str) -> tuple[float, float]:
+    """Width and height of the page's content box (inside the margins), in millimetres."""
+    match = CUSTOM_PAPER.match(paper)
+    width, height = PAPER_MM.get(paper) or ((to_mm(match.group(1)), to_mm(match.group(2))) if match else PAPER_MM["a4"])
+    sides = [to_mm(v) for v in margins.split()]
+    top, right, bottom, left = (sides * 4)[:4] if len(sides) == 1 else {
+        2: lambda t, r: (t, r, t, r), 3: lambda t, r, b: (t, r, b, r), 4: lambda *m: m
+    }[len(sides)](*sides)  # fmt: skip
+    return width - left - right, height - top - bottom
+
+
+def paper_name(paper: str) -> str:
+    return PAPER_NAMES.get(paper, page_size(paper).replace(" ", " × "))
+
+
+@dataclass(frozen=True)
+class Event:
+    """Where and when the handout is handed out."""
+
+    name: str
+    date: str | None = None
+    place: str | None = None
+
+    def line(self) -> str:
+        return " · ".join(filter(None, [self.name, self.date, self.place]))
 LANG_PATTERN = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 
@@ -41,6 +96,15 @@ class Metadata:
     url: str | None = None
     cover: str | None = None
     paper: str = "a4"
+    margins: str = DEFAULT_MARGINS
+    columns: int = 1
+    booklet: bool = False
+    bleed: str | None = None
+    marks: str | None = None
+    pdf_variant: str = "pdf/ua-1"
+    qr: bool = True
+    event: Event | None = None
+    notes_pages: int = 0
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -107,10 +171,65 @@ def _url(key: str, value: Any) -> str:
 
 
 def _paper(key: str, value: Any) -> str:
-    text = _text(key, value).lower()
-    if text not in PAPER_SIZES:
-        raise ValueError(f"'{key}' must be one of {', '.join(PAPER_SIZES)}, not {value!r}")
+    text = _text(key, value).lower().replace(" ", "")
+    if text not in PAPER_SIZES and not CUSTOM_PAPER.match(text):
+        raise ValueError(f"'{key}' must be one of {', '.join(PAPER_SIZES)} or WIDTHxHEIGHT such as 148mmx210mm, not {value!r}")
     return text
+
+
+def _margins(key: str, value: Any) -> str:
+    text = _text(key, value)
+    if not MARGINS.match(text):
+        raise ValueError(f"'{key}' must be one to four lengths such as 20mm or '22mm 20mm', not {value!r}")
+    return " ".join(text.split())
+
+
+def _length(key: str, value: Any) -> str:
+    text = _text(key, value)
+    if not re.fullmatch(LENGTH, text):
+        raise ValueError(f"'{key}' must be a length such as 3mm, not {value!r}")
+    return text
+
+
+def _bool(key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"'{key}' must be true or false, not {value!r}")
+    return value
+
+
+def _whole(low: int, high: int) -> Checker:
+    def check(key: str, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ValueError(f"'{key}' must be a whole number from {low} to {high}, not {value!r}")
+        return value
+
+    return check
+
+
+def _choice(choices: Iterable[str]) -> Checker:
+    allowed = tuple(choices)
+
+    def check(key: str, value: Any) -> str:
+        text = " ".join(_text(key, value).lower().split())
+        if text not in allowed:
+            raise ValueError(f"'{key}' must be one of {', '.join(allowed)}, not {value!r}")
+        return text
+
+    return check
+
+
+def _event(key: str, value: Any) -> Event:
+    if isinstance(value, str):
+        return Event(_text(key, value))
+    if not isinstance(value, dict) or "name" not in value:
+        raise ValueError(f"'{key}' must be a name, or a mapping with name, date and place, not {_type_name(value)}")
+    unknown = set(value) - {"name", "date", "place"}
+    if unknown:
+        raise ValueError(f"'{key}' takes name, date and place, not {', '.join(sorted(map(str, unknown)))}")
+    date = value.get("date")
+    when = _date(f"{key}.date", date).isoformat() if date is not None else None
+    place = _text(f"{key}.place", value["place"]) if value.get("place") is not None else None
+    return Event(_text(f"{key}.name", value["name"]), when, place)
 
 
 Checker = Callable[[str, Any], Any]
@@ -132,6 +251,15 @@ FIELDS: dict[str, tuple[str, Checker]] = {
     "url": ("url", _url),
     "cover": ("cover", _text),
     "paper": ("paper", _paper),
+    "margins": ("margins", _margins),
+    "columns": ("columns", _whole(1, 2)),
+    "booklet": ("booklet", _bool),
+    "bleed": ("bleed", _length),
+    "marks": ("marks", _choice(MARKS)),
+    "pdf_variant": ("pdf_variant", _choice(PDF_VARIANTS)),
+    "qr": ("qr", _bool),
+    "event": ("event", _event),
+    "notes_pages": ("notes_pages", _whole(0, 20)),
 }
 
 

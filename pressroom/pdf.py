@@ -18,7 +18,10 @@ from .convert import Document, source_line
 from .errors import BuildError, Warnings, warn
 from .layouts import markup, render
 from .glyphs import check_glyphs
-from .metadata import PAPER_SIZES
+from .metadata import content_box_mm, page_size
+
+NOTES_LINE_MM = 8.0  # the spacing of the ruled lines on notes pages (handout.css .rule)
+NOTES_HEADING_MM = 12.0
 from .sandbox import FetchLog, Sandbox, weasyprint_fetcher
 
 if TYPE_CHECKING:
@@ -49,15 +52,26 @@ def weasyprint_messages() -> Iterator[list[logging.LogRecord]]:
         logger.propagate = previous
 
 
+def qr_data_uri(url: str) -> str:
+    """A vector QR code (SVG) for ``url``, as a data: URI WeasyPrint draws without rasterising."""
+    import segno
+
+    return segno.make(url, error="m", micro=False).svg_data_uri(scale=4, border=0, dark="#000", light=None)
+
+
 def handout_html(article: Article, document: Document, search_path: tuple[Path, ...], dates: dict[str, str]) -> str:
     """The handout as one HTML document, through the shared layouts."""
+    meta = article.meta
     return render(
         search_path,
         "handout.html",
-        meta=article.meta,
+        meta=meta,
         body=markup(document.print_html),
         notes=[],
-        page_size=PAPER_SIZES[article.meta.paper],
+        page_size=page_size(meta.paper),
+        footer_title=" — ".join(filter(None, [meta.running_title, meta.event.name if meta.event else None])),
+        qr=qr_data_uri(meta.url) if meta.url and meta.qr else None,
+        notes_lines=max(int((content_box_mm(meta.paper, meta.margins)[1] - NOTES_HEADING_MM) // NOTES_LINE_MM), 1),
         created=dates["created"],
         modified=dates["modified"],
     )
@@ -88,9 +102,35 @@ def render_html(html: str, article: Article, sandbox: Sandbox, warnings: Warning
     return rendered
 
 
-def write_pdf(rendered: weasyprint.Document) -> bytes:
-    """Serialise a laid-out document; the /ID is a hash of the content, so bytes are reproducible."""
-    return rendered.write_pdf(pdf_identifier=True)
+@contextmanager
+def stable_document_id(seed: str) -> Iterator[None]:
+    """Make WeasyPrint's XMP DocumentID (PDF/X-4, X-5g) derive from ``seed`` instead of uuid4().
+
+    WeasyPrint 70 draws that id at random (weasyprint/pdf/metadata.py), which is the only thing
+    that keeps those variants from being byte-reproducible; the id names the document, so a
+    stable one per article is also the right meaning.
+    """
+    import uuid
+
+    from weasyprint.pdf import metadata
+
+    original = metadata.uuid4
+    metadata.uuid4 = lambda: uuid.uuid5(uuid.NAMESPACE_URL, seed)
+    try:
+        yield
+    finally:
+        metadata.uuid4 = original
+
+
+def write_pdf(rendered: weasyprint.Document, variant: str = "none", document_id: str = "pressroom") -> bytes:
+    """Serialise a laid-out document in a PDF variant ("none": untagged PDF).
+
+    The /ID is a hash of the content and the XMP DocumentID derives from ``document_id``, so the
+    bytes are reproducible.
+    """
+    options = {} if variant == "none" else {"pdf_variant": variant}
+    with stable_document_id(document_id):
+        return rendered.write_pdf(pdf_identifier=True, **options)
 
 
 def layout_handout(

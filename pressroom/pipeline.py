@@ -162,6 +162,7 @@ def render_outputs(
     dates = {"created": article.meta.date.isoformat() if article.meta.date else stamp, "modified": stamp}
     outputs: dict[str, bytes] = {}
     with clock("layout"):
+        from .epub import stable_identifier
         from .pagemap import page_starts
         from .pdf import layout_handout, write_pdf
 
@@ -169,7 +170,7 @@ def render_outputs(
         handout = layout_handout(article, document, search_path, sandbox, dates, warnings)
     if "pdf" in formats:
         with clock("pdf"):
-            outputs["pdf"] = write_pdf(handout)
+            outputs["pdf"] = write_pdf(handout, article.meta.pdf_variant, stable_identifier(article))
     if "epub" in formats:
         with clock("epub"):
             from .cover import make_cover
