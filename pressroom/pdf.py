@@ -7,6 +7,7 @@ anything outside the project and the layouts (and the network, unless the projec
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +19,7 @@ from .convert import Document, source_line
 from .errors import BuildError, Warnings, warn
 from .layouts import markup, render
 from .glyphs import check_glyphs
-from .metadata import content_box_mm, page_size
+from .metadata import content_box_mm, page_size, to_mm
 
 NOTES_LINE_MM = 8.0  # the spacing of the ruled lines on notes pages (handout.css .rule)
 NOTES_HEADING_MM = 12.0
@@ -52,6 +53,33 @@ def weasyprint_messages() -> Iterator[list[logging.LogRecord]]:
         logger.propagate = previous
 
 
+MARKS_ROOM_MM = 10.0  # WeasyPrint draws printer's marks inside the bleed: they need this much room
+
+
+def print_bleed(bleed: str | None, marks: str | None) -> str | None:
+    """The bleed laid out: what the article asks for, widened so that printer's marks show.
+
+    :func:`set_bleed_box` puts the PDF's BleedBox back at the requested bleed afterwards.
+    """
+    if marks and marks != "none":
+        return f"{max(to_mm(bleed or '0'), MARKS_ROOM_MM)}mm"
+    return bleed
+
+
+def set_bleed_box(pdf: bytes, bleed: str | None) -> bytes:
+    """Set each page's BleedBox to its TrimBox grown by ``bleed`` (pikepdf; deterministic /ID)."""
+    import pikepdf
+
+    grow = to_mm(bleed or "0") * 72 / 25.4
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        for page in document.pages:
+            trim = [float(v) for v in page.obj.get("/TrimBox", page.obj.MediaBox)]
+            page.obj.BleedBox = pikepdf.Array([trim[0] - grow, trim[1] - grow, trim[2] + grow, trim[3] + grow])
+        out = io.BytesIO()
+        document.save(out, deterministic_id=True, compress_streams=True)
+    return out.getvalue()
+
+
 def qr_data_uri(url: str) -> str:
     """A vector QR code (SVG) for ``url``, as a data: URI WeasyPrint draws without rasterising."""
     import segno
@@ -71,6 +99,7 @@ def handout_html(article: Article, document: Document, search_path: tuple[Path, 
         page_size=page_size(meta.paper),
         footer_title=" — ".join(filter(None, [meta.running_title, meta.event.name if meta.event else None])),
         qr=qr_data_uri(meta.url) if meta.url and meta.qr else None,
+        print_bleed=print_bleed(meta.bleed, meta.marks),
         notes_lines=max(int((content_box_mm(meta.paper, meta.margins)[1] - NOTES_HEADING_MM) // NOTES_LINE_MM), 1),
         created=dates["created"],
         modified=dates["modified"],

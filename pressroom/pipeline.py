@@ -164,13 +164,15 @@ def render_outputs(
     with clock("layout"):
         from .epub import stable_identifier
         from .pagemap import page_starts
-        from .pdf import layout_handout, write_pdf
+        from .pdf import layout_handout, set_bleed_box, write_pdf
 
         # The EPUB's page-list needs the print layout too, so it is laid out once for both.
         handout = layout_handout(article, document, search_path, sandbox, dates, warnings)
     if "pdf" in formats:
         with clock("pdf"):
             outputs["pdf"] = write_pdf(handout, article.meta.pdf_variant, stable_identifier(article))
+            if article.meta.marks not in (None, "none"):
+                outputs["pdf"] = set_bleed_box(outputs["pdf"], article.meta.bleed)
     if "epub" in formats:
         with clock("epub"):
             from .cover import make_cover

@@ -1,0 +1,134 @@
+"""Print and conference options: paper, columns, print-shop boxes, tagging, QR code, event, notes pages."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pikepdf
+import pypdf
+import pytest
+
+from helpers import SEED_ARTICLE, article_paragraphs, pdf_text, run_cli, squash
+from test_pdf import MM, glyphs_outside_margins
+
+URL = "https://example.org/handouts/professional-organizations"
+
+
+def build_seed(tmp_path: Path, *options: str, name: str = "seed") -> Path:
+    source = tmp_path / f"{name}.md"
+    if not source.exists():
+        source.write_bytes(SEED_ARTICLE.read_bytes())
+    args = [item for option in options for item in ("-M", option)]
+    run = run_cli(source.name, "--out", "out", "--format", "pdf", "--force", *args, cwd=tmp_path, env={"SOURCE_DATE_EPOCH": "1700000000"})
+    assert run.code == 0, run.err
+    return tmp_path / "out" / f"{name}.pdf"
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter", "a5", "170mmx240mm"])
+@pytest.mark.parametrize("columns", [1, 2])
+def test_every_paper_and_column_count_keeps_text_inside_the_margins(tmp_path: Path, paper: str, columns: int) -> None:
+    pdf = build_seed(tmp_path, f"paper={paper}", f"columns={columns}")
+    page = pypdf.PdfReader(pdf).pages[0]
+    expected = {"a4": (595.3, 841.9), "letter": (612, 792), "a5": (419.5, 595.3), "170mmx240mm": (481.9, 680.3)}[paper]
+    assert (float(page.mediabox.width), float(page.mediabox.height)) == pytest.approx(expected, abs=0.5)
+    assert glyphs_outside_margins(pdf) == []
+
+
+def test_two_columns_put_body_text_side_by_side_under_a_full_width_title(tmp_path: Path) -> None:
+    import pdfplumber
+
+    with pdfplumber.open(build_seed(tmp_path, "columns=2")) as pdf:
+        page = pdf.pages[1]
+        middle = page.width / 2
+        left = [c for c in page.chars if c["x1"] < middle]
+        right = [c for c in page.chars if c["x0"] > middle and c["top"] < page.height - 24 * MM]
+        assert left and right
+        first = pdf.pages[0]
+        title = [w for w in first.extract_words() if w["top"] < 80]
+        assert max(w["x1"] for w in title) > middle  # the title block spans both columns
+
+
+def test_bleed_and_crop_marks_set_trim_and_bleed_boxes(tmp_path: Path) -> None:
+    pdf = pikepdf.open(build_seed(tmp_path, "bleed=3mm", "marks=crop"))
+    page = pdf.pages[0].obj
+    media = [float(v) for v in page.MediaBox]
+    trim = [float(v) for v in page.TrimBox]
+    bleed = [float(v) for v in page.BleedBox]
+    assert trim[2] - trim[0] == pytest.approx(595.3, abs=0.5) and trim[3] - trim[1] == pytest.approx(841.9, abs=0.5)
+    assert bleed[0] == pytest.approx(trim[0] - 3 * MM, abs=0.2) and bleed[2] == pytest.approx(trim[2] + 3 * MM, abs=0.2)
+    assert media[2] - media[0] > bleed[2] - bleed[0]  # room for the marks
+
+
+def test_the_handout_is_a_tagged_accessible_pdf(tmp_path: Path) -> None:
+    pdf = pikepdf.open(build_seed(tmp_path, f"url={URL}"))
+    root = pdf.Root
+    assert root.MarkInfo.Marked is True
+    assert str(root.Lang) == "en"
+    assert root.ViewerPreferences.DisplayDocTitle is True
+    kinds, figures = [], []
+
+    def walk(element: object) -> None:
+        if isinstance(element, pikepdf.Dictionary) and "/S" in element:
+            kinds.append(str(element.S))
+            if element.S == "/Figure":
+                figures.append(element)
+        children = element.get("/K") if isinstance(element, pikepdf.Dictionary) else None
+        for child in children if isinstance(children, pikepdf.Array) else [children] if children is not None else []:
+            walk(child)
+
+    walk(root.StructTreeRoot)
+    paragraphs = len(article_paragraphs(SEED_ARTICLE)) - 8
+    assert kinds.count("/H1") == 1 and kinds.count("/H2") == 8 and kinds.count("/P") >= paragraphs
+    assert kinds.index("/H1") < kinds.index("/H2") < kinds.index("/P", kinds.index("/H2"))  # reading order
+    assert figures and all(str(f.Alt) for f in figures)
+
+
+def test_qr_code_decodes_to_the_url_which_is_also_printed(tmp_path: Path) -> None:
+    import pypdfium2
+    import zxingcpp
+
+    path = build_seed(tmp_path, f"url={URL}")
+    page = pypdfium2.PdfDocument(str(path))[0]
+    decoded = [barcode.text for barcode in zxingcpp.read_barcodes(page.render(scale=3).to_pil())]
+    assert decoded == [URL]
+    text = squash(pdf_text(path)[0])
+    assert squash("Read or download this handout") in text and squash(URL) in text
+
+
+def test_qr_can_be_turned_off(tmp_path: Path) -> None:
+    path = build_seed(tmp_path, f"url={URL}", "qr=false")
+    assert "Read or download this handout" not in pdf_text(path)[0]
+
+
+def test_event_line_in_title_block_and_footer(tmp_path: Path) -> None:
+    pages = pdf_text(build_seed(tmp_path, "event={name: School Library Summit, date: 2026-05-14, place: Lyon}"))
+    assert "School Library Summit · 2026-05-14 · Lyon" in pages[0]
+    assert all("Professional Organizations — School Library Summit" in page for page in pages)
+
+
+def test_notes_pages_are_appended_with_the_short_title_in_the_footer(tmp_path: Path) -> None:
+    plain = pdf_text(build_seed(tmp_path))
+    pages = pdf_text(build_seed(tmp_path, "notes_pages=2", name="notes"))
+    assert len(pages) == len(plain) + 2
+    for page in pages[-2:]:
+        assert page.lstrip().startswith("Notes") and "Professional Organizations" in page
+    reader = pypdf.PdfReader(tmp_path / "out" / "notes.pdf")
+    assert len(reader.pages[-1].get_contents().get_data()) > 500  # the ruled lines are drawn
+
+
+@pytest.mark.parametrize("options", [["pdf_variant=pdf/a-3b"], ["pdf_variant=pdf/x-4"], ["bleed=3mm", "marks=crop cross"]])
+def test_variants_are_reproducible(tmp_path: Path, options: list[str]) -> None:
+    first = hashlib.sha256(build_seed(tmp_path, *options).read_bytes()).hexdigest()
+    second = hashlib.sha256(build_seed(tmp_path, *options).read_bytes()).hexdigest()
+    assert first == second
+
+
+def test_options_come_from_project_settings_and_front_matter(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.pressroom]\npaper = "a5"\nnotes_pages = 1\n')
+    (tmp_path / "a.md").write_text("# Project default\n\nText.\n")
+    (tmp_path / "b.md").write_text("---\npaper: letter\n---\n\nFront matter wins.\n")
+    assert run_cli("a.md", "b.md", "--out", "out", "--format", "pdf", cwd=tmp_path).code == 0
+    a, b = pypdf.PdfReader(tmp_path / "out" / "a.pdf"), pypdf.PdfReader(tmp_path / "out" / "b.pdf")
+    assert float(a.pages[0].mediabox.width) == pytest.approx(419.5, abs=0.5) and len(a.pages) == 2
+    assert float(b.pages[0].mediabox.width) == pytest.approx(612, abs=0.5)
