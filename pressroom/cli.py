@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import FORMATS, find_project_root, load_project, parse_formats
+from .config import DEFAULT_FORMATS, FORMATS, find_project_root, load_project, parse_formats
 from .content import display_path, find_articles
 from .errors import BuildError, ConfigError, Diagnostic, UsageError
 from .metadata import check_fields
@@ -31,7 +31,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", metavar="PATH", type=Path, help="Markdown files or folders to build")
     p.add_argument("-o", "--out", type=Path, metavar="DIR", help="output folder (default: the project's dist/)")
     p.add_argument(
-        "-f", "--format", metavar="LIST", help=f"comma-separated formats to write (default: {','.join(FORMATS)})"
+        "-f", "--format", metavar="LIST", help=f"comma-separated formats to write, from {','.join(FORMATS)} (default: {','.join(DEFAULT_FORMATS)})"
     )
     p.add_argument(
         "-M", "--metadata", action="append", default=[], metavar="KEY=VALUE",

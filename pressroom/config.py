@@ -15,7 +15,8 @@ from .errors import BuildError, ConfigError, Diagnostic, Warnings, warn
 from .metadata import FIELDS, check_fields, suggest
 from .sandbox import Sandbox
 
-FORMATS = ("pdf", "epub")
+FORMATS = ("pdf", "epub", "html")
+DEFAULT_FORMATS = ("pdf", "epub")
 PROJECT_KEYS = {"content", "output", "layouts", "formats", "allow_remote"}
 BUILTIN_LAYOUTS = Path(__file__).resolve().parent.parent / "layouts"
 
@@ -28,7 +29,7 @@ class Project:
     content_dir: Path
     output_dir: Path
     layouts_dir: Path
-    formats: tuple[str, ...] = FORMATS
+    formats: tuple[str, ...] = DEFAULT_FORMATS
     allow_remote: bool = False
     defaults: dict[str, Any] = field(default_factory=dict)
 
@@ -102,7 +103,7 @@ def load_project(root: Path, warnings: Warnings) -> Project:
     content_dir = folder("content", "content")
     output_dir = folder("output", "dist")
     layouts_dir = folder("layouts", "layouts")
-    formats = FORMATS
+    formats = DEFAULT_FORMATS
     if "formats" in settings:
         try:
             formats = parse_formats(settings["formats"], where, None)

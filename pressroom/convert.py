@@ -118,7 +118,8 @@ class Note:
     id: str
     number: int
     ref_id: str
-    epub_html: str
+    epub_html: str  # XHTML
+    html: str = ""  # the same as HTML5 (for the web edition)
 
 
 @dataclass(frozen=True)
@@ -496,7 +497,7 @@ def epub_notes(notes: list[_RawNote]) -> tuple[Note, ...]:
             body.text = None
             body.insert(0, backlink)
         use_image_sources(body, "epub")
-        built.append(Note(note.id, note.number, note.ref_id, serialise(body, "xml")))
+        built.append(Note(note.id, note.number, note.ref_id, serialise(body, "xml"), serialise(body, "html")))
     return tuple(built)
 
 

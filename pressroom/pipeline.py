@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -84,6 +85,29 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+def write_folder_atomic(folder: Path, files: Mapping[str, bytes]) -> None:
+    """Replace ``folder`` with exactly ``files``: built beside it, then swapped in by renames."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".part", dir=folder.parent))
+    try:
+        for name, data in files.items():
+            path = staging / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        for path in [staging, *staging.rglob("*")]:
+            os.chmod(path, 0o755 if path.is_dir() else 0o644)
+        retired = None
+        if folder.exists():
+            retired = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".old", dir=folder.parent))
+            os.replace(folder, retired / "previous")
+        os.replace(staging, folder)
+        if retired:
+            shutil.rmtree(retired, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
 def project_for(source: Path, default: Project, warnings: Warnings) -> Project:
     """The project an article belongs to: the one being built, or the nearest one around it."""
     source = source.resolve()
@@ -125,8 +149,12 @@ def build_article(
         sandbox = own_project.sandbox
         outputs = render_outputs(article, own_project, sandbox, formats, result.warnings, result.timings)
         for suffix, data in outputs.items():
-            target = out_dir / f"{article.meta.slug}.{suffix}"
-            write_atomic(target, data)
+            if isinstance(data, dict):  # a folder of files: the web edition
+                target = out_dir / article.meta.slug / "index.html"
+                write_folder_atomic(target.parent, data)
+            else:
+                target = out_dir / f"{article.meta.slug}.{suffix}"
+                write_atomic(target, data)
             result.outputs.append(target)
         if cache:
             reads = {path: None if "://" in path else file_digest(Path(path)) for path in [str(source), *sandbox.reads]}
@@ -149,7 +177,7 @@ def render_outputs(
     formats: tuple[str, ...],
     warnings: Warnings,
     timings: dict[str, float],
-) -> dict[str, bytes]:
+) -> dict[str, Any]:
     """All requested outputs of one article, in memory (nothing is written until all succeed)."""
     clock = Stopwatch(timings)
     with clock("convert"):
@@ -160,7 +188,7 @@ def render_outputs(
     when = build_time(article)
     stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
     dates = {"created": article.meta.date.isoformat() if article.meta.date else stamp, "modified": stamp}
-    outputs: dict[str, bytes] = {}
+    outputs: dict[str, Any] = {}
     with clock("layout"):
         from .epub import stable_identifier
         from .pagemap import page_starts
@@ -181,6 +209,12 @@ def render_outputs(
             cover = make_cover(article, search_path, sandbox, warnings)
             starts = page_starts(handout.pages)
             outputs["epub"] = build_epub(article, document, cover, search_path, when, len(handout.pages), starts)
+    if "html" in formats:
+        with clock("html"):
+            from .web import web_files
+
+            downloads = [{"href": f"../{article.meta.slug}.{f}", "label": f.upper()} for f in ("pdf", "epub") if f in formats]
+            outputs["html"] = web_files(article, document, search_path, downloads)
     return outputs
 
 

@@ -182,3 +182,20 @@ def article_paragraphs(path: Path) -> list[str]:
 
 def sentences(paragraph: str) -> list[str]:
     return [s for s in re.split(r"(?<=[.?!])\s+", paragraph) if s]
+
+
+NODE_MODULES = REPO / "node_modules"
+
+
+def node_tool(relative: str) -> Path:
+    """A checker installed by ``npm ci`` (see package.json; .ci/run installs it). Without it the
+    test is skipped locally, but fails when PRESSROOM_REQUIRE_TOOLS is set, as it is in CI."""
+    import pytest
+
+    path = NODE_MODULES / relative
+    if not path.exists():
+        message = f"{relative} is not installed: run `PUPPETEER_SKIP_DOWNLOAD=1 npm ci` (and install chromium)"
+        if os.environ.get("PRESSROOM_REQUIRE_TOOLS"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path

@@ -1,0 +1,61 @@
+"""The web edition: valid HTML5, no JavaScript, responsive in a real browser, fonts and images beside it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from helpers import FIXTURES, SEED_ARTICLE, node_tool, run_cli
+
+WIDTHS = (375, 1280)
+
+
+@pytest.fixture(scope="module")
+def web(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("web")
+    run = run_cli(SEED_ARTICLE, FIXTURES / "manual" / "guide.md", "--out", out, "--format", "pdf,epub,html", "--force")
+    assert run.code == 0, run.err
+    assert "wrote " + str(out / "guide" / "index.html") in run.out
+    return out
+
+
+@pytest.mark.parametrize("name", ["professional-organizations", "guide"])
+def test_the_page_has_its_files_beside_it_and_no_script(web: Path, name: str) -> None:
+    folder = web / name
+    html = (folder / "index.html").read_text(encoding="utf-8")
+    assert "<script" not in html and "epub:type" not in html
+    assert (folder / "style.css").is_file() and (folder / "fonts" / "NotoSerif-Regular.ttf").is_file()
+    assert (folder / "fonts" / "OFL.txt").is_file()
+    assert f'href="../{name}.pdf"' in html and f'href="../{name}.epub"' in html
+
+
+def test_valid_html5(web: Path) -> None:
+    vnu = node_tool("vnu-jar/build/dist/vnu.jar")
+    pages = [str(web / name / "index.html") for name in ("professional-organizations", "guide")]
+    result = subprocess.run(["java", "-jar", str(vnu), "--errors-only", *pages], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("name", ["professional-organizations", "guide"])
+def test_responsive_in_headless_chromium(web: Path, name: str) -> None:
+    node_tool("puppeteer")
+    if not shutil.which("node") or not Path("/usr/bin/chromium").exists():
+        pytest.fail("node and /usr/bin/chromium are needed (.ci/run installs chromium)")
+    script = Path(__file__).resolve().parent / "browser_check.js"
+    url = (web / name / "index.html").as_uri()
+    result = subprocess.run(
+        ["node", str(script), url, *map(str, WIDTHS)], capture_output=True, text=True, timeout=300,
+        cwd=Path(__file__).resolve().parent.parent,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    for view in json.loads(result.stdout):
+        assert view["scrollWidth"] <= view["clientWidth"], f"horizontal overflow at {view['width']} px"
+        assert all(image["loaded"] for image in view["images"]), view["images"]
+        assert "Pressroom Serif" in view["loadedFonts"] and "Pressroom Sans" in view["loadedFonts"]
+        assert view["paragraphFont"].startswith('"Pressroom Serif"') and view["scripts"] == 0
+    if name == "guide":
+        assert len(view["images"]) == 4
