@@ -78,7 +78,7 @@ def test_metadata_override(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--format", "docx"], "python build.py: error: unknown format 'docx'; known: pdf, epub"),
+        (["--format", "docx"], "python build.py: error: unknown format 'docx'; known: pdf, epub, html"),
         (["-M", "novalue"], "python build.py: error: -M expects KEY=VALUE, got 'novalue'"),
         (["-M", "date=soon"], "python build.py: error: 'date' must be an ISO date such as 2024-05-31, not 'soon'"),
         (["-M", "titel=x"], "python build.py: error: unknown key 'titel' (did you mean 'title'?)"),
