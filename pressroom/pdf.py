@@ -87,8 +87,10 @@ def qr_data_uri(url: str) -> str:
     return segno.make(url, error="m", micro=False).svg_data_uri(scale=4, border=0, dark="#000", light=None)
 
 
-def handout_html(article: Article, document: Document, search_path: tuple[Path, ...], dates: dict[str, str]) -> str:
-    """The handout as one HTML document, through the shared layouts."""
+def handout_html(
+    article: Article, document: Document, search_path: tuple[Path, ...], dates: dict[str, str], notes_only: bool = False
+) -> str:
+    """The handout as one HTML document, through the shared layouts (or just one ruled notes page)."""
     meta = article.meta
     return render(
         search_path,
@@ -103,6 +105,7 @@ def handout_html(article: Article, document: Document, search_path: tuple[Path, 
         notes_lines=max(int((content_box_mm(meta.paper, meta.margins)[1] - NOTES_HEADING_MM) // NOTES_LINE_MM), 1),
         created=dates["created"],
         modified=dates["modified"],
+        notes_only=notes_only,
     )
 
 
@@ -175,3 +178,26 @@ def layout_handout(
     check_glyphs(document.text, fonts, article.display_path, lambda ch: source_line(article, ch), warnings)
     html = handout_html(article, document, search_path, dates)
     return render_html(html, article, sandbox, warnings)
+
+
+def booklet_pdf(
+    article: Article,
+    document: Document,
+    handout: bytes,
+    search_path: tuple[Path, ...],
+    sandbox: Sandbox,
+    dates: dict[str, str],
+    warnings: Warnings,
+) -> bytes:
+    """The handout imposed as a saddle-stitch booklet, padded with ruled notes pages when the
+    article asks for notes pages, else with blank pages."""
+    from .imposition import impose_booklet
+
+    padding: list[bytes] = []
+    if article.meta.notes_pages:
+        html = handout_html(article, document, search_path, dates, notes_only=True)
+        padding = [write_pdf(render_html(html, article, sandbox, warnings), "none")] * 3
+    try:
+        return impose_booklet(handout, padding)
+    except ValueError as exc:
+        raise BuildError(f"cannot make the booklet: {exc}", article.display_path) from None

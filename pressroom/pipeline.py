@@ -153,7 +153,7 @@ def build_article(
                 target = out_dir / article.meta.slug / "index.html"
                 write_folder_atomic(target.parent, data)
             else:
-                target = out_dir / f"{article.meta.slug}.{suffix}"
+                target = out_dir / f"{article.meta.slug}{'-' if '.' in suffix else '.'}{suffix}"
                 write_atomic(target, data)
             result.outputs.append(target)
         if cache:
@@ -192,7 +192,7 @@ def render_outputs(
     with clock("layout"):
         from .epub import stable_identifier
         from .pagemap import page_starts
-        from .pdf import layout_handout, set_bleed_box, write_pdf
+        from .pdf import booklet_pdf, layout_handout, set_bleed_box, write_pdf
 
         # The EPUB's page-list needs the print layout too, so it is laid out once for both.
         handout = layout_handout(article, document, search_path, sandbox, dates, warnings)
@@ -201,6 +201,8 @@ def render_outputs(
             outputs["pdf"] = write_pdf(handout, article.meta.pdf_variant, stable_identifier(article))
             if article.meta.marks not in (None, "none"):
                 outputs["pdf"] = set_bleed_box(outputs["pdf"], article.meta.bleed)
+            if article.meta.booklet:
+                outputs["booklet.pdf"] = booklet_pdf(article, document, outputs["pdf"], search_path, sandbox, dates, warnings)
     if "epub" in formats:
         with clock("epub"):
             from .cover import make_cover
