@@ -64,7 +64,7 @@ def _render_cover(article: Article, search_path: tuple[Path, ...], sandbox: Sand
     from .pdf import render_html, write_pdf
 
     html = render(search_path, "cover.html", meta=article.meta)
-    pdf_bytes = write_pdf(render_html(html, article, sandbox, warnings), "none")
+    pdf_bytes = write_pdf(render_html(html, article, sandbox, warnings, search_path), "none")
     pdf = pypdfium2.PdfDocument(pdf_bytes)
     try:
         page = pdf[0]
@@ -74,7 +74,7 @@ def _render_cover(article: Article, search_path: tuple[Path, ...], sandbox: Sand
     finally:
         pdf.close()
     buffer = io.BytesIO()
-    picture.save(buffer, format="PNG", optimize=True)
+    picture.save(buffer, format="PNG", compress_level=6)
     return Image("images/cover.png", "image/png", buffer.getvalue())
 
 

@@ -50,6 +50,11 @@ def impose_booklet(pdf: bytes, padding: Sequence[bytes] = ()) -> bytes:
         raise ValueError("a booklet needs pages of one size")
     total = -(-len(pages) // 4) * 4
     fillers = [PdfReader(io.BytesIO(extra)).pages[0] for extra in padding][: total - len(pages)]
+    for page in [*pages, *fillers]:
+        # Merging would copy link annotations, and a link to another page would drag that whole
+        # page into the booklet as an unused object: the booklet is for printing, so no links.
+        if "/Annots" in page:
+            del page["/Annots"]
     sequence: list[PageObject | None] = [*pages, *fillers]
     sequence += [None] * (total - len(sequence))
     sheet_width, sheet_height = sheet_size(width, height)

@@ -12,13 +12,15 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from .cache import layouts_digest
 from .content import Article
 from .convert import Document, source_line
 from .errors import BuildError, Warnings, warn
 from .layouts import markup, render
 from .glyphs import check_glyphs
+from .libraries import load_weasyprint
 from .metadata import content_box_mm, page_size, to_mm
 
 NOTES_LINE_MM = 8.0  # the spacing of the ruled lines on notes pages (handout.css .rule)
@@ -109,17 +111,33 @@ def handout_html(
     )
 
 
-def render_html(html: str, article: Article, sandbox: Sandbox, warnings: Warnings) -> weasyprint.Document:
-    """Lay out HTML with the sandboxed fetcher; refusals and load failures are build errors."""
-    import weasyprint
+_font_configs: dict[tuple, Any] = {}
+
+
+def font_config(search_path: tuple[Path, ...]) -> Any:
+    """One WeasyPrint font configuration per set of layouts (and per version of their files): the
+    @font-face fonts load once per process, not once per document."""
     from weasyprint.text.fonts import FontConfiguration
+
+    key = (search_path, layouts_digest(search_path))
+    if key not in _font_configs:
+        _font_configs.clear()
+        _font_configs[key] = FontConfiguration()
+    return _font_configs[key]
+
+
+def render_html(
+    html: str, article: Article, sandbox: Sandbox, warnings: Warnings, search_path: tuple[Path, ...]
+) -> weasyprint.Document:
+    """Lay out HTML with the sandboxed fetcher; refusals and load failures are build errors."""
+    weasyprint = load_weasyprint()
 
     log = FetchLog()
     fetcher = weasyprint_fetcher(sandbox, log)
     base_url = article.source.parent.as_uri() + "/"
     with weasyprint_messages() as records:
         rendered = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
-            font_config=FontConfiguration()
+            font_config=font_config(search_path)
         )
     where = article.display_path
     for url, reason in log.refused:
@@ -177,7 +195,7 @@ def layout_handout(
     fonts = tuple(folder / "fonts" for folder in search_path)
     check_glyphs(document.text, fonts, article.display_path, lambda ch: source_line(article, ch), warnings)
     html = handout_html(article, document, search_path, dates)
-    return render_html(html, article, sandbox, warnings)
+    return render_html(html, article, sandbox, warnings, search_path)
 
 
 def booklet_pdf(
@@ -196,7 +214,7 @@ def booklet_pdf(
     padding: list[bytes] = []
     if article.meta.notes_pages:
         html = handout_html(article, document, search_path, dates, notes_only=True)
-        padding = [write_pdf(render_html(html, article, sandbox, warnings), "none")] * 3
+        padding = [write_pdf(render_html(html, article, sandbox, warnings, search_path), "none")] * 3
     try:
         return impose_booklet(handout, padding)
     except ValueError as exc:

@@ -237,9 +237,10 @@ class Stopwatch:
 
 def _warm_up() -> None:
     """Worker start-up: load WeasyPrint and the layout code once per process, not per article."""
-    import weasyprint  # noqa: F401
-
     from . import convert, epub, pdf  # noqa: F401
+    from .libraries import load_weasyprint
+
+    load_weasyprint()
 
 
 def build_many(

@@ -83,3 +83,12 @@ def test_booklet_option_writes_the_booklet_beside_the_handout(tmp_path: Path) ->
     assert texts[0][1].startswith("Why Joining Professional")
     padded = [text for (left, right), pair in zip(sheet_order(total), texts) for number, text in zip((left, right), pair) if number > handout_pages]
     assert padded and all(text.startswith("Notes") for text in padded)  # ruled pages pad the booklet
+
+
+def test_links_are_not_carried_into_the_booklet() -> None:
+    html = "<style>@page { size: A5 }</style><p><a href='#b'>to b</a> <a href='https://example.org'>web</a></p>"
+    html += "<p id='b' style='break-before: page'>b</p>"
+    booklet = impose_booklet(weasyprint.HTML(string=html).write_pdf())
+    reader = pypdf.PdfReader(io.BytesIO(booklet))
+    assert all("/Annots" not in page for page in reader.pages)
+    assert len(booklet) < len(impose_booklet(handout(2))) * 3  # no stray copies of linked pages
