@@ -142,15 +142,16 @@ def decode_data_uri(uri: str) -> tuple[str, bytes]:
     return media_type, unquote_to_bytes(payload)
 
 
-def epub_name(index: int, stem: str, media_type: str) -> str:
+def epub_name(index: int, stem: str, media_type: str, prefix: str = "") -> str:
     stem = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-")[:40] or "image"
-    return f"images/{index:02d}-{stem}{MEDIA_TYPES[media_type]}"
+    return f"images/{prefix}{index:02d}-{stem}{MEDIA_TYPES[media_type]}"
 
 
 class ImageResolver:
     """Resolves every ``<img>`` of one article and remembers each distinct image once."""
 
-    def __init__(self, article: Article, sandbox: Sandbox, warnings: Warnings):
+    def __init__(self, article: Article, sandbox: Sandbox, warnings: Warnings, prefix: str = ""):
+        self.prefix = prefix
         self.article = article
         self.sandbox = sandbox
         self.warnings = warnings
@@ -165,7 +166,7 @@ class ImageResolver:
                 if removed:
                     what = ", ".join(sorted(set(removed)))
                     warn(self.warnings, f"SVG image '{stem}': removed {what}", self.article.display_path, line)
-            href = epub_name(len(self.images) + 1, stem, media_type)
+            href = epub_name(len(self.images) + 1, stem, media_type, self.prefix)
             self.images[key] = Image(href, media_type, data, source, alt)
         return self.images[key]
 

@@ -33,7 +33,10 @@ class Chapter:
 
 
 def _groups(tree: lxml.html.HtmlElement) -> list[list[lxml.html.HtmlElement]]:
-    """The body's top-level children, cut before each heading of the highest level present."""
+    """The body's top-level children, cut before each heading of the highest level present (or
+    one group per article of a reader pack)."""
+    if len(tree) and all(child.tag == "section" and "pack-article" in (child.get("class") or "") for child in tree):
+        return [[child] for child in tree]
     levels = [int(child.tag[1]) for child in tree if isinstance(child.tag, str) and child.tag in HEADINGS]
     if not levels:
         return [list(tree)]
@@ -46,10 +49,14 @@ def _groups(tree: lxml.html.HtmlElement) -> list[list[lxml.html.HtmlElement]]:
     return groups
 
 
-def split_chapters(tree: lxml.html.HtmlElement, notes: Sequence[Note], max_bytes: int = MAX_CHAPTER_BYTES) -> tuple[list[Chapter], dict[str, str]]:
-    """Cut the body into files when it is larger than ``max_bytes``; map each id to its file."""
+def split_chapters(
+    tree: lxml.html.HtmlElement, notes: Sequence[Note], max_bytes: int = MAX_CHAPTER_BYTES
+) -> tuple[list[Chapter], dict[str, str]]:
+    """Cut the body into files when it is larger than ``max_bytes`` (a pack: always, one file per
+    article); map each id to its file."""
     whole = serialise(tree, "xml")
-    groups = _groups(tree) if len(whole.encode("utf-8")) > max_bytes else []
+    is_pack = len(tree) and tree[0].tag == "section" and "pack-article" in (tree[0].get("class") or "")
+    groups = _groups(tree) if is_pack or len(whole.encode("utf-8")) > max_bytes else []
     if len(groups) <= 1:
         ids = {el.get("id"): SINGLE for el in tree.iter() if isinstance(el.tag, str) and el.get("id")}
         ids.update({note.id: SINGLE for note in notes})

@@ -19,6 +19,12 @@ from .metadata import Metadata, check_fields
 FRONT_MATTER_FENCE = re.compile(r"^---[ \t]*$")
 FRONT_MATTER_END = re.compile(r"^(---|\.\.\.)[ \t]*$")
 MAX_ARTICLE_BYTES = 4 * 1024 * 1024
+PACK_SUFFIX = ".pack.yaml"  # a reader pack: several articles in one book (see packs.py)
+
+
+def is_pack(path: Path) -> bool:
+    return path.name.endswith(PACK_SUFFIX)
+
 ATX_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
 
 
@@ -47,11 +53,12 @@ def display_path(path: Path) -> str:
 
 
 def find_articles(paths: Iterable[Path]) -> list[Path]:
-    """Expand files and folders into a sorted, de-duplicated list of Markdown files."""
+    """Expand files and folders into a sorted, de-duplicated list of Markdown files (then packs)."""
     found: dict[Path, None] = {}
     for path in paths:
         if path.is_dir():
-            for child in sorted(path.rglob("*.md")):
+            children = [*path.rglob("*.md"), *path.rglob("*.pack.yaml")]
+            for child in sorted(children, key=lambda p: (p.name.endswith(".pack.yaml"), p)):
                 if not any(part.startswith(".") for part in child.relative_to(path).parts):
                     found[child.resolve()] = None
         else:

@@ -437,6 +437,8 @@ def lift_notes(root: lxml.html.HtmlElement) -> list[_RawNote]:
     notes: list[_RawNote] = []
     for container in root.xpath(".//div[contains(concat(' ', normalize-space(@class), ' '), ' footnote ')]"):
         for number, item in enumerate(container.xpath("./ol/li[@id]"), start=1):
+            note_id = item.get("id")
+            ref_id = note_id.replace("fn-", "fnref-", 1)
             for backref in item.xpath(".//a[contains(@class, 'footnote-backref')]"):
                 previous = backref.getprevious()
                 parent = backref.getparent()
@@ -448,8 +450,7 @@ def lift_notes(root: lxml.html.HtmlElement) -> list[_RawNote]:
                 backref.drop_tree()
                 if parent.tag == "p" and not parent.text_content().strip() and not len(parent):
                     parent.drop_tree()  # the paragraph only held the back-link
-            note_id = item.get("id")
-            notes.append(_RawNote(note_id, f"fnref-{note_id.removeprefix('fn-')}", number, item))
+            notes.append(_RawNote(note_id, ref_id, number, item))
         container.drop_tree()
     return notes
 
@@ -581,8 +582,20 @@ def collect_headings(root: lxml.html.HtmlElement) -> tuple[Heading, ...]:
     )
 
 
-def convert(article: Article, sandbox: Sandbox, warnings: Warnings) -> Document:
-    """Convert an article's Markdown body into a :class:`Document`."""
+def prefix_ids(root: lxml.html.HtmlElement, prefix: str) -> None:
+    """Prefix every id and every link to one (articles gathered in a pack keep their ids apart)."""
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        if element.get("id"):
+            element.set("id", prefix + element.get("id"))
+        href = element.get("href") if element.tag == "a" else None
+        if href and href.startswith("#") and len(href) > 1:
+            element.set("href", f"#{prefix}{href[1:]}")
+
+
+def convert(article: Article, sandbox: Sandbox, warnings: Warnings, prefix: str = "") -> Document:
+    """Convert an article's Markdown body into a :class:`Document` (ids prefixed with ``prefix``)."""
     html = task_boxes(markdown_to_html(article, warnings))
     report_removed_html(html, article, warnings)
     root = parse_fragment(sanitise(html))
@@ -590,11 +603,13 @@ def convert(article: Article, sandbox: Sandbox, warnings: Warnings) -> Document:
     repair_lists(root)
     fix_ids(root)
     fix_links(root, article, warnings)
-    images = ImageResolver(article, sandbox, warnings).resolve_all(root, lambda src: locate_reference(article, src))
+    images = ImageResolver(article, sandbox, warnings, prefix).resolve_all(root, lambda src: locate_reference(article, src))
     wrap_figures(root)
     mark_tables(root)
+    if prefix:
+        prefix_ids(root, prefix)
     notes = referenced_notes(lift_notes(root), root, article, warnings)
-    number_elements(root)
+    number_elements(root, prefix)
     return Document(
         print_html=print_fragment(root, notes),
         headings=collect_headings(root),

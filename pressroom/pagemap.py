@@ -28,7 +28,7 @@ class PageStart:
     that element's own text (``offset`` is None when the page begins with an image)."""
 
     page: int
-    element: int
+    element: str
     offset: int | None
 
 
@@ -41,11 +41,12 @@ def own_text_length(element: Any) -> int:
     return counted((element.text or "") + "".join(child.tail or "" for child in element))
 
 
-def number_elements(root: etree._Element) -> None:
-    """Give every element below ``root`` its index (the same in both media)."""
+def number_elements(root: etree._Element, prefix: str = "") -> None:
+    """Give every element below ``root`` its index (the same in both media; ``prefix`` keeps the
+    indices of articles gathered in one reader pack apart)."""
     for index, element in enumerate(root.iter()):
         if isinstance(element.tag, str) and element is not root:
-            element.set(INDEX, str(index))
+            element.set(INDEX, f"{prefix}{index}")
 
 
 def _content_boxes(box: Any) -> Iterator[Any]:
@@ -65,7 +66,7 @@ def page_starts(pages: Sequence[Any]) -> tuple[PageStart, ...]:
     """For each laid-out page after the first, where in the body it begins."""
     from weasyprint.formatting_structure import boxes
 
-    seen: dict[int, int] = defaultdict(int)
+    seen: dict[str, int] = defaultdict(int)
     starts: list[PageStart] = []
     for number, page in enumerate(pages, start=1):
         first = True
@@ -74,7 +75,6 @@ def page_starts(pages: Sequence[Any]) -> tuple[PageStart, ...]:
             index = element.get(INDEX) if element is not None else None
             if index is None or "::" in (getattr(box, "element_tag", "") or ""):
                 continue
-            index = int(index)
             if isinstance(box, boxes.TextBox):
                 if not box.text.strip() or seen[index] >= own_text_length(element):
                     continue  # blank, or repeated (a table header on a following page)
@@ -95,7 +95,7 @@ def marker(page: int) -> etree._Element:
 
 def insert_markers(root: etree._Element, starts: Sequence[PageStart]) -> None:
     """Put a page-break marker where each page begins (``root`` carries ``data-pr`` indices)."""
-    elements = {int(el.get(INDEX)): el for el in root.iter() if isinstance(el.tag, str) and el.get(INDEX)}
+    elements = {el.get(INDEX): el for el in root.iter() if isinstance(el.tag, str) and el.get(INDEX)}
     # Later offsets first, so that splitting a text does not move the earlier positions.
     for start in sorted(starts, key=lambda s: (s.element, -(s.offset or 0))):
         element = elements.get(start.element)

@@ -90,7 +90,12 @@ def qr_data_uri(url: str) -> str:
 
 
 def handout_html(
-    article: Article, document: Document, search_path: tuple[Path, ...], dates: dict[str, str], notes_only: bool = False
+    article: Article,
+    document: Document,
+    search_path: tuple[Path, ...],
+    dates: dict[str, str],
+    notes_only: bool = False,
+    pack_toc: list[dict[str, str]] | None = None,
 ) -> str:
     """The handout as one HTML document, through the shared layouts (or just one ruled notes page)."""
     meta = article.meta
@@ -108,6 +113,7 @@ def handout_html(
         created=dates["created"],
         modified=dates["modified"],
         notes_only=notes_only,
+        pack_toc=pack_toc or [],
     )
 
 
@@ -190,11 +196,12 @@ def layout_handout(
     sandbox: Sandbox,
     dates: dict[str, str],
     warnings: Warnings,
+    pack_toc: list[dict[str, str]] | None = None,
 ) -> weasyprint.Document:
     """The handout laid out in pages (written to PDF, and read for the EPUB's page map)."""
     fonts = tuple(folder / "fonts" for folder in search_path)
     check_glyphs(document.text, fonts, article.display_path, lambda ch: source_line(article, ch), warnings)
-    html = handout_html(article, document, search_path, dates)
+    html = handout_html(article, document, search_path, dates, pack_toc=pack_toc)
     return render_html(html, article, sandbox, warnings, search_path)
 
 

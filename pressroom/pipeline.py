@@ -13,13 +13,13 @@ import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .cache import BuildCache, Entry, build_key, file_digest, stamp, warnings_from_json, warnings_to_json
 from .config import Project, find_project_root, load_project
-from .content import Article, display_path, load_article
+from .content import Article, display_path, is_pack, load_article
 from .errors import BuildError, ConfigError, Diagnostic, Warnings
 from .sandbox import Sandbox
 
@@ -145,9 +145,12 @@ def build_article(
         own_project = project_for(source, project, result.warnings)
         search_path = own_project.layout_search_path
         key = build_key(source, cache_settings(own_project, formats, overrides), search_path) if cache else ""
-        article = load_article(source, own_project.root, own_project.defaults, overrides, result.warnings)
         sandbox = own_project.sandbox
-        outputs = render_outputs(article, own_project, sandbox, formats, result.warnings, result.timings)
+        if is_pack(source):
+            article, outputs = render_pack(source, own_project, sandbox, formats, overrides, result)
+        else:
+            article = load_article(source, own_project.root, own_project.defaults, overrides, result.warnings)
+            outputs = render_outputs(article, own_project, sandbox, formats, result.warnings, result.timings)
         for suffix, data in outputs.items():
             if isinstance(data, dict):  # a folder of files: the web edition
                 target = out_dir / article.meta.slug / "index.html"
@@ -177,13 +180,16 @@ def render_outputs(
     formats: tuple[str, ...],
     warnings: Warnings,
     timings: dict[str, float],
+    document: Any = None,
+    pack_toc: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
-    """All requested outputs of one article, in memory (nothing is written until all succeed)."""
+    """All requested outputs of one article (or of a gathered reader pack: ``document`` given),
+    in memory: nothing is written until all succeed."""
     clock = Stopwatch(timings)
     with clock("convert"):
         from .convert import convert
 
-        document = convert(article, sandbox, warnings)
+        document = document or convert(article, sandbox, warnings)
     search_path = project.layout_search_path
     when = build_time(article)
     stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -195,7 +201,7 @@ def render_outputs(
         from .pdf import booklet_pdf, layout_handout, set_bleed_box, write_pdf
 
         # The EPUB's page-list needs the print layout too, so it is laid out once for both.
-        handout = layout_handout(article, document, search_path, sandbox, dates, warnings)
+        handout = layout_handout(article, document, search_path, sandbox, dates, warnings, pack_toc)
     if "pdf" in formats:
         with clock("pdf"):
             outputs["pdf"] = write_pdf(handout, article.meta.pdf_variant, stable_identifier(article))
@@ -218,6 +224,27 @@ def render_outputs(
             downloads = [{"href": f"../{article.meta.slug}.{f}", "label": f.upper()} for f in ("pdf", "epub") if f in formats]
             outputs["html"] = web_files(article, document, search_path, downloads)
     return outputs
+
+
+def render_pack(
+    source: Path, project: Project, sandbox: Sandbox, formats: tuple[str, ...], overrides: Mapping[str, Any], result: ArticleResult
+) -> tuple[Article, dict[str, Any]]:
+    """A reader pack's outputs: its articles converted one by one, gathered into one book."""
+    from .convert import convert
+    from .packs import as_article, gather, load_pack
+
+    pack = load_pack(source, project.defaults, dict(overrides), result.warnings)
+    parts = []
+    with Stopwatch(result.timings)("convert"):
+        for index, path in enumerate(pack.articles, start=1):
+            article = load_article(path, project.root, project.defaults, {}, result.warnings)
+            article = replace(article, meta=replace(article.meta, paper=pack.meta.paper))
+            sandbox.reads.append(str(path))
+            parts.append((article, convert(article, sandbox, result.warnings, prefix=f"a{index}-")))
+    document = gather(pack, parts, project.layout_search_path)
+    toc = [{"id": f"a{i}-article", "title": a.meta.title, "authors": ", ".join(a.meta.authors)} for i, (a, _) in enumerate(parts, start=1)]
+    book = as_article(pack, project.root)
+    return book, render_outputs(book, project, sandbox, formats, result.warnings, result.timings, document, toc)
 
 
 class Stopwatch:

@@ -100,7 +100,7 @@ def test_epub_only_build_still_gets_the_page_list(tmp_path: Path) -> None:
 )
 def test_markers_go_after_the_counted_characters_of_the_elements_own_text(offset: int, expected: str) -> None:
     root = lxml.html.fragment_fromstring('<div><p data-pr="1">Hello <em data-pr="2">big</em> wide world</p></div>')
-    insert_markers(root, [PageStart(2, 1, offset)])
+    insert_markers(root, [PageStart(2, "1", offset)])
     html = etree.tostring(root[0], encoding="unicode")
     marker = '<span id="page-2" role="doc-pagebreak" aria-label="2" epub:type="pagebreak"/>'
     assert html.replace(marker, "|").replace("></span>", ">").replace(INDEX, INDEX) == expected

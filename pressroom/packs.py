@@ -1,0 +1,102 @@
+"""Reader packs: several articles bound into one book (``content/<name>.pack.yaml``).
+
+A pack names its title, subtitle, editor(s), date, optional url and event, and its articles in
+order. Each article is converted on its own (ids prefixed, footnotes numbered per article) and
+the documents are gathered into one: the handout gets a contents page with page numbers and
+starts each article on a new page with its own title block; the EPUB gets one file per article.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import lxml.html
+
+from .content import PACK_SUFFIX, Article, display_path, parse_yaml_mapping, read_text, slugify
+from .convert import Document, Heading, serialise
+from .errors import BuildError, Warnings, warn
+from .layouts import render
+from .metadata import Metadata, check_fields, suggest
+from .pagemap import number_elements
+
+PACK_KEYS = {"title", "subtitle", "editor", "date", "articles", "url", "event", "lang", "publisher", "rights", "summary", "slug"}
+
+
+@dataclass(frozen=True)
+class Pack:
+    """A reader pack's description, validated."""
+
+    source: Path
+    meta: Metadata
+    articles: tuple[Path, ...]
+
+
+def load_pack(source: Path, defaults: dict[str, Any], overrides: dict[str, Any], warnings: Warnings) -> Pack:
+    """Read ``<name>.pack.yaml``; every article it lists must exist."""
+    where = display_path(source)
+    values, lines = parse_yaml_mapping(read_text(source), where, first_line=1)
+    for key in values:
+        if key not in PACK_KEYS:
+            warn(warnings, f"unknown key '{key}' ignored{suggest(key, sorted(PACK_KEYS))}", where, lines.get(key))
+    if "title" not in values:
+        raise BuildError("a pack needs a title", where, 1)
+    listed = values.get("articles")
+    if not isinstance(listed, list) or not listed or not all(isinstance(item, str) for item in listed):
+        raise BuildError("'articles' must list the pack's Markdown files, in order", where, lines.get("articles", 1))
+    articles = []
+    for item in listed:
+        path = (source.parent / item).resolve()
+        if not path.is_file():
+            raise BuildError(f"article not found: {item}", where, lines.get("articles"))
+        articles.append(path)
+    fields = {k: v for k, v in values.items() if k in PACK_KEYS - {"articles", "editor"}}
+    if "editor" in values:
+        fields["author"] = values["editor"]
+    checked = dict(defaults)
+    checked.update(check_fields(fields, where, {("author" if k == "editor" else k): v for k, v in lines.items()}, warnings))
+    checked.update(overrides)
+    checked.setdefault("slug", slugify(source.name.removesuffix(PACK_SUFFIX)))
+    return Pack(source.resolve(), Metadata(**checked), tuple(articles))
+
+
+def as_article(pack: Pack, root: Path) -> Article:
+    """The pack seen as the book the layouts render (its metadata, its file for messages)."""
+    return Article(pack.source, root, pack.meta, "", 1)
+
+
+def gather(pack: Pack, parts: list[tuple[Article, Document]], search_path: tuple[Path, ...]) -> Document:
+    """One document holding every article: a section each, opened by the article's title block."""
+    root = lxml.html.Element("div")
+    print_parts = []
+    headings: list[Heading] = []
+    notes, images, texts = [], [], [pack.meta.title]
+    for index, (article, document) in enumerate(parts, start=1):
+        prefix = f"a{index}-"
+        title_block = render(search_path, "partials/title-block.html", meta=article.meta)
+        title_block = re.sub(r'id="title"', f'id="{prefix}title"', title_block, count=1)
+        holder = lxml.html.fragment_fromstring(title_block, create_parent="div")
+        number_elements(holder, f"{prefix}t")  # the page map can place a page that opens an article
+        opening = f'<section class="pack-article" id="{prefix}article" data-running="{html.escape(article.meta.running_title)}">'
+        section = lxml.html.fragment_fromstring(f"{opening}</section>")
+        for child in [*holder, *document.tree]:
+            section.append(copy.deepcopy(child))
+        root.append(section)
+        print_parts.append(f"{opening}\n{serialise(holder, 'html')}\n{document.print_html}\n</section>")
+        headings.append(Heading(1, f"{prefix}title", article.meta.title))
+        headings.extend(document.headings)
+        notes.extend(document.notes)
+        images.extend(document.images)
+        texts.append(document.text)
+    return Document(
+        print_html="\n".join(print_parts),
+        headings=tuple(headings),
+        notes=tuple(notes),
+        images=tuple(images),
+        text=" ".join(texts),
+        tree=root,
+    )
