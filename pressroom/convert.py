@@ -17,7 +17,6 @@ import copy
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 import lxml.etree as etree

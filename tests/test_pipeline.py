@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -57,8 +58,7 @@ def _article(words: int, marker: str) -> str:
     return f"# {marker}\n\n{body}\n"
 
 
-def _start_build(folder: Path, out: str = "out") -> "subprocess.Popen[bytes]":
-    import subprocess
+def _start_build(folder: Path, out: str = "out") -> subprocess.Popen[bytes]:
     import sys
 
     from helpers import REPO

@@ -29,7 +29,7 @@ def test_saving_an_article_or_a_layout_rebuilds_and_errors_do_not_stop_watching(
 
     (tmp_path / "pyproject.toml").write_text('[tool.pressroom]\nformats = ["pdf"]\n')
     article = write_article(tmp_path / "content", "# Watched\n\nFirst text.\n", "w.md")
-    other = write_article(tmp_path / "content", "# Other\n\nUntouched.\n", "o.md")
+    write_article(tmp_path / "content", "# Other\n\nUntouched.\n", "o.md")
     project = load_project(tmp_path, [])
     request = BuildRequest([project.content_dir], project, project.output_dir, ("pdf",), {}, 1, BuildCache(tmp_path / CACHE_FOLDER), 1)
     stop = threading.Event()
