@@ -13,13 +13,22 @@ TOPICS: list[tuple[str, list[str]]] = [
     ("School Library Budgets", ["budget", "grant", "purchase order", "vendor quote", "fiscal year", "line item"]),
     ("Digital Literacy", ["search strategy", "source evaluation", "citation", "database", "media bias", "fact check"]),
     ("Reading Programs", ["reading challenge", "book club", "author visit", "reading log", "summer program", "genre display"]),
-    ("Collection Development", ["weeding policy", "circulation report", "acquisition plan", "series gap", "diverse title", "reorder list"]),
+    (
+        "Collection Development",
+        ["weeding policy", "circulation report", "acquisition plan", "series gap", "diverse title", "reorder list"],
+    ),
     ("Makerspaces", ["3D printer", "robotics kit", "sewing station", "laser cutter", "circuit board", "design brief"]),
     ("Information Ethics", ["privacy policy", "fair use", "copyright notice", "open licence", "data request", "consent form"]),
-    ("Teacher Collaboration", ["co-taught unit", "research project", "planning meeting", "shared rubric", "lesson plan", "exit ticket"]),
+    (
+        "Teacher Collaboration",
+        ["co-taught unit", "research project", "planning meeting", "shared rubric", "lesson plan", "exit ticket"],
+    ),
     ("Library Technology", ["catalogue", "barcode scanner", "self-checkout", "e-book platform", "login portal", "device cart"]),
     ("Community Outreach", ["family night", "public library card", "newsletter", "volunteer", "partner school", "local archive"]),
-    ("Advocacy", ["annual report", "board presentation", "usage statistic", "student testimonial", "staffing ratio", "survey result"]),
+    (
+        "Advocacy",
+        ["annual report", "board presentation", "usage statistic", "student testimonial", "staffing ratio", "survey result"],
+    ),
 ]
 
 ADJECTIVES = [
@@ -100,14 +109,15 @@ class ArticleWriter:
             noun = f"**{noun}**"
         elif r.random() < 0.08:
             noun = f"`{noun.replace(' ', '_')}`"
-        body = f"a {r.choice(ADJECTIVES)} {noun} {r.choice(VERBS)} the work of {r.choice(PEOPLE)}"
+        adjective = r.choice(ADJECTIVES)
+        body = f"{'an' if adjective[0] in 'aeiou' else 'a'} {adjective} {noun} {r.choice(VERBS)} the work of {r.choice(PEOPLE)}"
         if r.random() < 0.1:
             slug = r.choice(nouns).replace(" ", "-")
             body += f" (see [the {r.choice(nouns)} guide](https://library.example.org/guides/{slug}))"
         text = f"{r.choice(OPENERS)} {body}, {r.choice(CLOSERS)}."
         return text
 
-    def paragraph(self, nouns: list[str], low: int = 3, high: int = 6) -> str:
+    def paragraph(self, nouns: list[str], low: int = 2, high: int = 5) -> str:
         return " ".join(self.sentence(nouns) for _ in range(self.rng.randint(low, high)))
 
     def bullet_list(self, nouns: list[str], numbered: bool = False) -> str:
@@ -146,8 +156,8 @@ class ArticleWriter:
             blocks.append("> " + self.sentence(nouns))
         return blocks, note
 
-    def article(self, index: int, sections: tuple[int, int] = (4, 7)) -> str:
-        """A complete article: front matter plus 4–7 sections with every construct at least once."""
+    def article(self, index: int, sections: tuple[int, int] = (3, 6)) -> str:
+        """A complete article: front matter plus 3–6 sections with every construct at least once."""
         r = self.rng
         title, nouns = TOPICS[index % len(TOPICS)]
         headline = f"{title}: {r.choice(ADJECTIVES).capitalize()} {r.choice(nouns).capitalize()}s in Practice ({index + 1})"
@@ -162,7 +172,7 @@ class ArticleWriter:
             "---",
         ]
         count = r.randint(*sections)
-        placed = {"list": r.randrange(count), "ordered": r.randrange(count), "table": r.randrange(count), "code": r.randrange(count)}
+        placed = {block: r.randrange(count) for block in ("list", "ordered", "table", "code")}
         note_at = r.randrange(count)
         blocks: list[str] = [self.paragraph(nouns)]
         notes: list[str] = []
@@ -187,8 +197,8 @@ def article_text(index: int, seed: int) -> str:
     """Article ``index`` of the corpus for ``seed`` (3–8 KB of Markdown)."""
     writer = ArticleWriter(seed * 100_003 + index)
     text = writer.article(index)
-    while len(text.encode()) < 3000:  # rare short draw: add a section, still deterministic
-        text = writer.article(index, sections=(7, 8))
+    while not 3000 <= len(text.encode()) <= 8000:  # redraw from the same stream: still deterministic
+        text = writer.article(index)
     return text
 
 
