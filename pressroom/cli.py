@@ -152,8 +152,11 @@ def run_build(request: BuildRequest, build_many: Any) -> int:
         print(f"python build.py: nothing to build: no Markdown files in {where}", file=sys.stderr)
         return 1
     failed = 0
-    claimed: dict[Path, Path] = {}
     progress = Progress(len(sources), request.verbosity)
+    sources, clashes = separate_clashes(sources, request.overrides)
+    for diagnostic in clashes:
+        print(diagnostic.format(), file=sys.stderr)
+        failed += 1
     results = build_many(
         sources, request.project, request.out_dir, request.formats, request.overrides, request.jobs, request.cache
     )
@@ -163,11 +166,6 @@ def run_build(request: BuildRequest, build_many: Any) -> int:
             for diagnostic in [*result.warnings, *result.errors]:
                 progress.print(diagnostic.format(), error=True)
             for output in result.outputs:
-                earlier = claimed.setdefault(output, result.source)
-                if earlier != result.source:
-                    message = f"{display_path(output)} is also built from {display_path(earlier)}: give one a different slug"
-                    progress.print(Diagnostic("error", message, display_path(result.source)).format(), error=True)
-                    failed += 1
                 if request.verbosity:
                     progress.print(f"{'unchanged' if result.cached else 'wrote'} {display_path(output)}")
             if request.verbosity > 1 and result.timings:
@@ -175,10 +173,28 @@ def run_build(request: BuildRequest, build_many: Any) -> int:
                 progress.print(f"  {display_path(result.source)}: {stages}")
             failed += not result.ok
     if failed:
-        total = len(sources)
+        total = len(sources) + len(clashes)
         print(f"{failed} of {total} article{'s' if total != 1 else ''} failed", file=sys.stderr)
         return 1
     return 0
+
+
+def separate_clashes(sources: list[Path], overrides: dict[str, Any]) -> tuple[list[Path], list[Diagnostic]]:
+    """Sources whose outputs would take a name an earlier source already takes are not built:
+    building them would overwrite that source's outputs."""
+    from .content import output_name
+
+    owners: dict[str, Path] = {}
+    kept, clashes = [], []
+    for source in sources:
+        name = output_name(source, overrides)
+        if name in owners:
+            message = f"its outputs would be named '{name}', like those of {display_path(owners[name])}: give one a different slug"
+            clashes.append(Diagnostic("error", message, display_path(source)))
+        else:
+            owners[name] = source
+            kept.append(source)
+    return kept, clashes
 
 
 class Progress:

@@ -224,6 +224,23 @@ def without_heading(body: str, index: int, span: int) -> str:
     return "\n".join(lines[:index] + [""] * span + lines[index + span :])
 
 
+def output_name(source: Path, overrides: Mapping[str, Any]) -> str:
+    """The slug an article's (or a pack's) outputs will be named after, read cheaply before
+    building, so that two sources claiming one name are caught before either is written."""
+    if "slug" in overrides:
+        return str(overrides["slug"])
+    try:
+        text = read_text(source)
+        if is_pack(source):
+            values, _ = parse_yaml_mapping(text, display_path(source), 1)
+            return str(values.get("slug") or slugify(source.name.removesuffix(PACK_SUFFIX)))
+        values = split_front_matter(text, display_path(source))[0]
+    except (BuildError, AttributeError):
+        values = {}
+    slug = values.get("slug") if isinstance(values, dict) else None
+    return str(slug) if slug else slugify(source.stem)
+
+
 def load_article(
     source: Path,
     root: Path,

@@ -137,4 +137,9 @@ def test_two_articles_with_the_same_slug_is_an_error(tmp_path: Path) -> None:
     write_article(tmp_path / "content", "---\nslug: same\n---\n\nTwo.\n", "two.md")
     run = run_cli("content", "--out", "out", "--format", "epub", "-j", "1", cwd=tmp_path)
     assert run.code == 1
-    assert "content/two.md: error: out/same.epub is also built from content/one.md: give one a different slug" in run.err
+    assert run.out == "wrote out/same.epub\n"
+    assert run.err.splitlines() == [
+        "content/two.md: error: its outputs would be named 'same', like those of content/one.md: give one a different slug",
+        "1 of 2 articles failed",
+    ]
+    assert b"One." in __import__("zipfile").ZipFile(tmp_path / "out" / "same.epub").read("EPUB/chapter.xhtml")
