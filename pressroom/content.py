@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -268,8 +268,3 @@ def load_article(
         raise BuildError("the file is empty: there is nothing to build", where, 1)
     meta = Metadata(**fields)
     return Article(source.resolve(), root.resolve(), meta, body, body_line, key_lines)
-
-
-def with_meta(article: Article, **changes: Any) -> Article:
-    """A copy of ``article`` with some metadata replaced."""
-    return replace(article, meta=replace(article.meta, **changes))
