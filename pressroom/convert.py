@@ -232,13 +232,9 @@ def report_removed_html(html: str, article: Article, warnings: Warnings) -> None
         return
     seen: set[str] = set()
     for element in tree.iter():
-        if not isinstance(element.tag, str):
-            if isinstance(element, etree._Comment):
-                continue
+        if not isinstance(element.tag, str) or element is tree:
             continue
         tag = element.tag.lower()
-        if element is tree:
-            continue
         if tag not in ALLOWED_TAGS:
             what = f"<{tag}>" + (" and its content" if tag in DROPPED_WITH_CONTENT else "")
             key = f"tag:{tag}"
@@ -344,7 +340,7 @@ def repair_lists(root: lxml.html.HtmlElement) -> None:
                 child.addnext(item)
 
 
-def fix_ids(root: lxml.html.HtmlElement, headings_only_slug: bool = True) -> None:
+def fix_ids(root: lxml.html.HtmlElement) -> None:
     """Give every heading an id and make all ids unique and free of whitespace."""
     seen: set[str] = set()
     for element in root.iter():

@@ -10,7 +10,7 @@ import datetime as dt
 import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -105,7 +105,6 @@ class Metadata:
     qr: bool = True
     event: Event | None = None
     notes_pages: int = 0
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def running_title(self) -> str:

@@ -104,7 +104,6 @@ def handout_html(
         "handout.html",
         meta=meta,
         body=markup(document.print_html),
-        notes=[],
         page_size=page_size(meta.paper),
         footer_title=" — ".join(filter(None, [meta.running_title, meta.event.name if meta.event else None])),
         qr=qr_data_uri(meta.url) if meta.url and meta.qr else None,
