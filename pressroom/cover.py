@@ -1,7 +1,9 @@
 """The EPUB cover: the article's own ``cover:`` image, or one generated from the layouts.
 
 The generated cover is ``cover.html`` laid out by WeasyPrint and rasterised with PDFium to a
-1600 × 2400 px PNG, so the cover looks like the handout and works in every reading system.
+1600 × 2400 px JPEG, so the cover looks like the handout and works in every reading system.
+JPEG, not PNG: with 4:4:4 chroma at quality 92 the title stays crisp, and encoding takes
+~0.02 s where PNG takes ~0.1 s, a sixth of an article's build when many are built at once.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from .layouts import render
 from .sandbox import Sandbox
 
 COVER_WIDTH_PX = 1600
+COVER_JPEG_QUALITY = 92
 
 
 RECOMMENDED_LONG_SIDE_PX = 1600
@@ -74,8 +77,8 @@ def _render_cover(article: Article, search_path: tuple[Path, ...], sandbox: Sand
     finally:
         pdf.close()
     buffer = io.BytesIO()
-    picture.save(buffer, format="PNG", compress_level=6)
-    return Image("images/cover.png", "image/png", buffer.getvalue())
+    picture.save(buffer, format="JPEG", quality=COVER_JPEG_QUALITY, subsampling=0)
+    return Image("images/cover.jpg", "image/jpeg", buffer.getvalue())
 
 
 def make_cover(article: Article, search_path: tuple[Path, ...], sandbox: Sandbox, warnings: Warnings) -> Image:

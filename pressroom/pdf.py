@@ -22,10 +22,11 @@ from .layouts import markup, render
 from .glyphs import check_glyphs
 from .libraries import load_weasyprint
 from .metadata import content_box_mm, page_size, to_mm
+from .sandbox import FetchLog, Sandbox, weasyprint_fetcher
+from .stylesheets import reuse_layout_stylesheets
 
 NOTES_LINE_MM = 8.0  # the spacing of the ruled lines on notes pages (handout.css .rule)
 NOTES_HEADING_MM = 12.0
-from .sandbox import FetchLog, Sandbox, weasyprint_fetcher
 
 if TYPE_CHECKING:
     import weasyprint
@@ -136,6 +137,7 @@ def render_html(
 ) -> weasyprint.Document:
     """Lay out HTML with the sandboxed fetcher; refusals and load failures are build errors."""
     weasyprint = load_weasyprint()
+    reuse_layout_stylesheets(weasyprint)
 
     log = FetchLog()
     fetcher = weasyprint_fetcher(sandbox, log)

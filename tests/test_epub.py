@@ -146,7 +146,7 @@ def test_title_page_and_generated_cover(seed) -> None:
     titlepage = epub_xml(seed.epub, "EPUB/titlepage.xhtml")
     assert "Why Joining Professional Organizations" in "".join(titlepage.itertext())
     item = opf(seed.epub).find("opf:manifest/opf:item[@properties='cover-image']", NS)
-    assert item.get("media-type") == "image/png"
+    assert item.get("media-type") == "image/jpeg"
     cover = Image.open(io.BytesIO(epub_file(seed.epub, "EPUB/" + item.get("href"))))
     assert max(cover.size) >= 1600
     assert len(cover.convert("L").getcolors(256)) > 10  # not blank: the title is drawn
