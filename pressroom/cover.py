@@ -8,7 +8,9 @@ JPEG, not PNG: with 4:4:4 chroma at quality 92 the title stays crisp, and encodi
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 from pathlib import Path
 
 from .assets import Image, clean_svg, read_image_file
@@ -50,14 +52,36 @@ def article_cover(article: Article, line: int | None, warnings: Warnings) -> Ima
 _generated: dict[tuple, Image] = {}
 
 
-def generated_cover(article: Article, search_path: tuple[Path, ...], sandbox: Sandbox, warnings: Warnings) -> Image:
-    """Lay out ``cover.html`` and rasterise its first page to PNG (remembered per process: a
-    watched article whose text changes keeps its cover)."""
+def generated_cover(
+    article: Article, search_path: tuple[Path, ...], sandbox: Sandbox, warnings: Warnings, folder: Path | None = None
+) -> Image:
+    """Lay out ``cover.html`` and rasterise its first page to JPEG.
+
+    The cover depends only on the article's title block and the layouts, so it is remembered per
+    process (a watched article whose text changes keeps its cover) and, given a cache ``folder``,
+    on disk: a rebuild after an edit to the text does not draw it again. A cover whose drawing
+    raised warnings is not stored, so the warnings come back on every build.
+    """
+    from .cache import code_digest
+
     meta = article.meta
     key = (meta.title, meta.subtitle, meta.authors, meta.publisher, meta.lang, search_path, layouts_digest(search_path))
     if key not in _generated:
+        digest = hashlib.sha256(json.dumps([*key, code_digest()], default=str).encode()).hexdigest()[:32]
+        stored = folder / f"{digest}.jpg" if folder else None
+        image = Image("images/cover.jpg", "image/jpeg", stored.read_bytes()) if stored and stored.is_file() else None
+        if image is None:
+            before = len(warnings)
+            image = _render_cover(article, search_path, sandbox, warnings)
+            if stored and len(warnings) == before:
+                from .pipeline import write_atomic
+
+                try:
+                    write_atomic(stored, image.data)
+                except OSError:
+                    pass  # an unwritable cache only costs the next build this cover
         _generated.clear()
-        _generated[key] = _render_cover(article, search_path, sandbox, warnings)
+        _generated[key] = image
     return _generated[key]
 
 
@@ -81,10 +105,12 @@ def _render_cover(article: Article, search_path: tuple[Path, ...], sandbox: Sand
     return Image("images/cover.jpg", "image/jpeg", buffer.getvalue())
 
 
-def make_cover(article: Article, search_path: tuple[Path, ...], sandbox: Sandbox, warnings: Warnings) -> Image:
-    """The cover for this article's EPUB."""
+def make_cover(
+    article: Article, search_path: tuple[Path, ...], sandbox: Sandbox, warnings: Warnings, folder: Path | None = None
+) -> Image:
+    """The cover for this article's EPUB (a generated one is kept in ``folder`` when given)."""
     if article.meta.cover:
         image = article_cover(article, article.key_lines.get("cover"), warnings)
         sandbox.reads.append(str(image.source))
         return image
-    return generated_cover(article, search_path, sandbox, warnings)
+    return generated_cover(article, search_path, sandbox, warnings, folder)

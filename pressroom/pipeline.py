@@ -146,11 +146,12 @@ def build_article(
         search_path = own_project.layout_search_path
         key = build_key(source, cache_settings(own_project, formats, overrides), search_path) if cache else ""
         sandbox = own_project.sandbox
+        covers = cache.folder / "covers" if cache else None
         if is_pack(source):
-            article, outputs = render_pack(source, own_project, sandbox, formats, overrides, result)
+            article, outputs = render_pack(source, own_project, sandbox, formats, overrides, result, covers)
         else:
             article = load_article(source, own_project.root, own_project.defaults, overrides, result.warnings)
-            outputs = render_outputs(article, own_project, sandbox, formats, result.warnings, result.timings)
+            outputs = render_outputs(article, own_project, sandbox, formats, result.warnings, result.timings, covers=covers)
         for suffix, data in outputs.items():
             if isinstance(data, dict):  # a folder of files: the web edition
                 target = out_dir / article.meta.slug / "index.html"
@@ -182,9 +183,10 @@ def render_outputs(
     timings: dict[str, float],
     document: Any = None,
     pack_toc: list[dict[str, str]] | None = None,
+    covers: Path | None = None,
 ) -> dict[str, Any]:
     """All requested outputs of one article (or of a gathered reader pack: ``document`` given),
-    in memory: nothing is written until all succeed."""
+    in memory: nothing is written until all succeed. Generated covers are kept in ``covers``."""
     clock = Stopwatch(timings)
     with clock("convert"):
         from .convert import convert
@@ -214,7 +216,7 @@ def render_outputs(
             from .cover import make_cover
             from .epub import build_epub
 
-            cover = make_cover(article, search_path, sandbox, warnings)
+            cover = make_cover(article, search_path, sandbox, warnings, covers)
             starts = page_starts(handout.pages)
             outputs["epub"] = build_epub(article, document, cover, search_path, when, len(handout.pages), starts)
     if "html" in formats:
@@ -227,7 +229,13 @@ def render_outputs(
 
 
 def render_pack(
-    source: Path, project: Project, sandbox: Sandbox, formats: tuple[str, ...], overrides: Mapping[str, Any], result: ArticleResult
+    source: Path,
+    project: Project,
+    sandbox: Sandbox,
+    formats: tuple[str, ...],
+    overrides: Mapping[str, Any],
+    result: ArticleResult,
+    covers: Path | None = None,
 ) -> tuple[Article, dict[str, Any]]:
     """A reader pack's outputs: its articles converted one by one, gathered into one book."""
     from .convert import convert
@@ -244,7 +252,7 @@ def render_pack(
     document = gather(pack, parts, project.layout_search_path)
     toc = [{"id": f"a{i}-article", "title": a.meta.title, "authors": ", ".join(a.meta.authors)} for i, (a, _) in enumerate(parts, start=1)]
     book = as_article(pack, project.root)
-    return book, render_outputs(book, project, sandbox, formats, result.warnings, result.timings, document, toc)
+    return book, render_outputs(book, project, sandbox, formats, result.warnings, result.timings, document, toc, covers)
 
 
 class Stopwatch:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from PIL import Image
 
+from pressroom import cover
+
 from helpers import NS, assert_epubcheck_clean, epub_file, epub_xml, run_cli, write_article
 
 
@@ -30,3 +32,29 @@ def test_a_cover_that_is_not_an_image_is_an_error_at_its_line(tmp_path: Path) ->
     run = run_cli("b.md", "--out", "out", cwd=tmp_path)
     assert run.code == 1
     assert run.err.startswith("b.md:3: error: cover image 'cover.png' is not a PNG, JPEG, GIF, WebP or SVG image")
+
+
+def test_a_generated_cover_is_kept_in_the_cache_and_drawn_again_only_when_its_inputs_change(tmp_path: Path) -> None:
+    import io
+
+    source = write_article(tmp_path, "---\ntitle: Kept\n---\n\nFirst text.\n", "k.md")
+    assert run_cli("k.md", "--out", "out", cwd=tmp_path).code == 0
+    stored = sorted(tmp_path.glob(".cache/pressroom/covers/*.jpg"))
+    assert len(stored) == 1
+    epub = tmp_path / "out" / "k.epub"
+    assert epub_file(epub, "EPUB/images/cover.jpg") == stored[0].read_bytes()
+    planted = io.BytesIO()
+    Image.new("RGB", (1600, 2400), "#808080").save(planted, "JPEG")
+    stored[0].write_bytes(planted.getvalue())  # a stand-in: seen in the EPUB only if the stored cover is reused
+    cover._generated.clear()  # as in a new process: run_cli builds in this one
+    source.write_text("---\ntitle: Kept\n---\n\nSecond text.\n")
+    assert run_cli("k.md", "--out", "out", cwd=tmp_path).code == 0
+    assert epub_file(epub, "EPUB/images/cover.jpg") == planted.getvalue()
+    cover._generated.clear()
+    assert run_cli("k.md", "--out", "out", "--force", cwd=tmp_path).code == 0
+    assert epub_file(epub, "EPUB/images/cover.jpg") != planted.getvalue()
+    source.write_text("---\ntitle: Renamed\n---\n\nSecond text.\n")
+    assert run_cli("k.md", "--out", "out", cwd=tmp_path).code == 0
+    assert len(list(tmp_path.glob(".cache/pressroom/covers/*.jpg"))) == 2
+    assert epub_file(epub, "EPUB/images/cover.jpg") not in (planted.getvalue(), stored[0].read_bytes())
+    assert_epubcheck_clean(epub)
