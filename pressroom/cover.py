@@ -69,7 +69,9 @@ def generated_cover(
     if key not in _generated:
         digest = hashlib.sha256(json.dumps([*key, code_digest()], default=str).encode()).hexdigest()[:32]
         stored = folder / f"{digest}.jpg" if folder else None
-        image = Image("images/cover.jpg", "image/jpeg", stored.read_bytes()) if stored and stored.is_file() else None
+        data = stored.read_bytes() if stored and stored.is_file() else b""
+        whole = data.startswith(b"\xff\xd8") and data.endswith(b"\xff\xd9")  # a JPEG from start to end marker
+        image = Image("images/cover.jpg", "image/jpeg", data) if whole else None
         if image is None:
             before = len(warnings)
             image = _render_cover(article, search_path, sandbox, warnings)

@@ -49,7 +49,7 @@ def test_nothing_changed_nothing_rebuilt(project: Path) -> None:
         (lambda p: (p / "pyproject.toml").write_text('[tool.pressroom]\nformats = ["epub"]\npublisher = "P"\n'), {"a", "b"}),
         (lambda p: (p / "dist" / "b.epub").write_bytes(b"tampered"), {"b"}),
         (lambda p: (p / "dist" / "a.epub").unlink(), {"a"}),
-        (lambda p: [f.write_text("{not json") for f in (p / ".cache" / "pressroom").iterdir()], {"a", "b"}),
+        (lambda p: [f.write_text("{not json") for f in (p / ".cache" / "pressroom").glob("*.json")], {"a", "b"}),
         (lambda p: __import__("shutil").rmtree(p / ".cache"), {"a", "b"}),
     ],
     ids=["article", "image", "layout", "settings", "output-tampered", "output-deleted", "corrupt-cache", "cache-deleted"],
@@ -85,7 +85,7 @@ def test_a_no_op_build_does_not_load_weasyprint(project: Path) -> None:
 
 
 def test_cache_entries_record_reads_and_writes(project: Path) -> None:
-    entries = [json.loads(p.read_text()) for p in (project / ".cache" / "pressroom").iterdir()]
+    entries = [json.loads(p.read_text()) for p in (project / ".cache" / "pressroom").glob("*.json")]
     entry = next(e for e in entries if any(k.endswith("a.md") for k in e["reads"]))
     assert any(k.endswith("dot.png") for k in entry["reads"])
     assert [Path(k).name for k in entry["writes"]] == ["a.epub"]

@@ -57,4 +57,11 @@ def test_a_generated_cover_is_kept_in_the_cache_and_drawn_again_only_when_its_in
     assert run_cli("k.md", "--out", "out", cwd=tmp_path).code == 0
     assert len(list(tmp_path.glob(".cache/pressroom/covers/*.jpg"))) == 2
     assert epub_file(epub, "EPUB/images/cover.jpg") not in (planted.getvalue(), stored[0].read_bytes())
+    for damaged in tmp_path.glob(".cache/pressroom/covers/*.jpg"):
+        damaged.write_bytes(damaged.read_bytes()[:1000])  # cut short: drawn again, not packaged
+    cover._generated.clear()
+    source.write_text("---\ntitle: Renamed\n---\n\nThird text.\n")
+    assert run_cli("k.md", "--out", "out", cwd=tmp_path).code == 0
+    packaged = epub_file(epub, "EPUB/images/cover.jpg")
+    assert packaged.endswith(b"\xff\xd9") and Image.open(io.BytesIO(packaged)).size == (1600, 2400)
     assert_epubcheck_clean(epub)
