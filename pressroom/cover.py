@@ -68,7 +68,7 @@ def generated_cover(
     key = (meta.title, meta.subtitle, meta.authors, meta.publisher, meta.lang, search_path, layouts_digest(search_path))
     if key not in _generated:
         digest = hashlib.sha256(json.dumps([*key, code_digest()], default=str).encode()).hexdigest()[:32]
-        stored = folder / f"{digest}.jpg" if folder else None
+        stored = folder / f"cover-{digest}.jpg" if folder else None
         data = stored.read_bytes() if stored and stored.is_file() else b""
         whole = data.startswith(b"\xff\xd8") and data.endswith(b"\xff\xd9")  # a JPEG from start to end marker
         image = Image("images/cover.jpg", "image/jpeg", data) if whole else None

@@ -146,7 +146,7 @@ def build_article(
         search_path = own_project.layout_search_path
         key = build_key(source, cache_settings(own_project, formats, overrides), search_path) if cache else ""
         sandbox = own_project.sandbox
-        covers = cache.folder / "covers" if cache else None
+        covers = cache.folder if cache else None
         if is_pack(source):
             article, outputs = render_pack(source, own_project, sandbox, formats, overrides, result, covers)
         else:

@@ -39,7 +39,7 @@ def test_a_generated_cover_is_kept_in_the_cache_and_drawn_again_only_when_its_in
 
     source = write_article(tmp_path, "---\ntitle: Kept\n---\n\nFirst text.\n", "k.md")
     assert run_cli("k.md", "--out", "out", cwd=tmp_path).code == 0
-    stored = sorted(tmp_path.glob(".cache/pressroom/covers/*.jpg"))
+    stored = sorted(tmp_path.glob(".cache/pressroom/cover-*.jpg"))
     assert len(stored) == 1
     epub = tmp_path / "out" / "k.epub"
     assert epub_file(epub, "EPUB/images/cover.jpg") == stored[0].read_bytes()
@@ -55,9 +55,9 @@ def test_a_generated_cover_is_kept_in_the_cache_and_drawn_again_only_when_its_in
     assert epub_file(epub, "EPUB/images/cover.jpg") != planted.getvalue()
     source.write_text("---\ntitle: Renamed\n---\n\nSecond text.\n")
     assert run_cli("k.md", "--out", "out", cwd=tmp_path).code == 0
-    assert len(list(tmp_path.glob(".cache/pressroom/covers/*.jpg"))) == 2
+    assert len(list(tmp_path.glob(".cache/pressroom/cover-*.jpg"))) == 2
     assert epub_file(epub, "EPUB/images/cover.jpg") not in (planted.getvalue(), stored[0].read_bytes())
-    for damaged in tmp_path.glob(".cache/pressroom/covers/*.jpg"):
+    for damaged in tmp_path.glob(".cache/pressroom/cover-*.jpg"):
         damaged.write_bytes(damaged.read_bytes()[:1000])  # cut short: drawn again, not packaged
     cover._generated.clear()
     source.write_text("---\ntitle: Renamed\n---\n\nThird text.\n")
