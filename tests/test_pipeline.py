@@ -150,3 +150,22 @@ def test_separate_processes_give_byte_identical_outputs_and_a_change_changes_the
     os.utime(source, (mtime, mtime))
     changed = digests("three")
     assert changed["seed.pdf"] != first["seed.pdf"] and changed["seed.epub"] != first["seed.epub"]
+
+
+def test_the_garbage_collector_is_paused_for_one_build_and_restored_after_it() -> None:
+    import gc
+
+    from pressroom.pipeline import collector_paused
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), collector_paused():
+        assert not gc.isenabled()
+        raise RuntimeError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()
