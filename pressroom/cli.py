@@ -87,7 +87,9 @@ def report(diagnostic: Diagnostic) -> None:
     print(diagnostic.format(), file=sys.stderr)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, exiting: bool = False) -> int:
+    """Run the command line. ``exiting``: the process ends right after (``build.py``), so a
+    one-off build may skip the garbage collector's passes."""
     args = parser().parse_args(argv)
     try:
         overrides = parse_overrides(args.metadata)
@@ -127,6 +129,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .watch import watch
 
         return watch(request)
+    if exiting:
+        from .pipeline import collector_off_until_exit
+
+        with collector_off_until_exit():
+            return run_build(request, build_many)
     return run_build(request, build_many)
 
 

@@ -67,6 +67,7 @@ def page_starts(pages: Sequence[Any]) -> tuple[PageStart, ...]:
     from weasyprint.formatting_structure import boxes
 
     seen: dict[str, int] = defaultdict(int)
+    lengths: dict[str, int] = {}  # own_text_length per element, counted once (long paragraphs span many boxes)
     starts: list[PageStart] = []
     for number, page in enumerate(pages, start=1):
         first = True
@@ -76,7 +77,9 @@ def page_starts(pages: Sequence[Any]) -> tuple[PageStart, ...]:
             if index is None or "::" in (getattr(box, "element_tag", "") or ""):
                 continue
             if isinstance(box, boxes.TextBox):
-                if not box.text.strip() or seen[index] >= own_text_length(element):
+                if index not in lengths:
+                    lengths[index] = own_text_length(element)
+                if not box.text.strip() or seen[index] >= lengths[index]:
                     continue  # blank, or repeated (a table header on a following page)
                 if first and number > 1:
                     starts.append(PageStart(number, index, seen[index]))

@@ -144,6 +144,9 @@ def build_article(
         return _build_article(source, project, out_dir, formats, overrides, cache)
 
 
+_garbage_pending = False  # an article was built while the collector was off for good
+
+
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """No cyclic garbage collection while one article builds.
@@ -154,7 +157,11 @@ def collector_paused() -> Iterator[None]:
     leaves behind is freed by reference counting almost entirely; the collector, switched back
     on afterwards, takes the rest in a long-lived process (--watch, -j workers).
     """
-    if not gc.isenabled():
+    global _garbage_pending
+    if not gc.isenabled():  # a one-off process (collector_off_until_exit): the collector stays off
+        if _garbage_pending:
+            gc.collect()  # what the previous article left, so memory does not grow with each article
+        _garbage_pending = True
         yield
         return
     gc.disable()
@@ -162,6 +169,24 @@ def collector_paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
+
+
+@contextmanager
+def collector_off_until_exit() -> Iterator[None]:
+    """For a process that exits once this build is done (``python build.py`` without --watch).
+
+    The collector stays off for the whole build instead of coming back after each article (its
+    first pass would walk every object the build left in the young generation, ~0.7 s after a
+    300 KB document), and what is still tracked at the end is frozen, so that the interpreter's
+    collection at exit does not walk it either: the process ends and the memory goes with it.
+    Between two articles built here, :func:`collector_paused` collects what the first one left.
+    Worker processes turn the collector back on (:func:`_warm_up`): they build many articles.
+    """
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
 
 
 def _build_article(
@@ -308,6 +333,7 @@ def _warm_up() -> None:
     from . import convert, epub, pdf  # noqa: F401
     from .libraries import load_weasyprint
 
+    gc.enable()  # a worker lives for many articles, even when its parent runs without the collector
     load_weasyprint()
 
 

@@ -169,3 +169,45 @@ def test_the_garbage_collector_is_paused_for_one_build_and_restored_after_it() -
         assert not gc.isenabled()  # left as the caller had it
     finally:
         gc.enable()
+
+
+def test_a_one_off_process_keeps_the_collector_off_but_collects_between_articles(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+    import weakref
+
+    from pressroom import pipeline
+
+    class Node:
+        pass
+
+    monkeypatch.setattr(pipeline, "_garbage_pending", False)
+    frozen_before = gc.get_freeze_count()
+    try:
+        with pipeline.collector_off_until_exit():
+            with pipeline.collector_paused():  # the first article
+                first, second = Node(), Node()
+                first.other, second.other = second, first  # a cycle only the collector frees
+                left_behind = weakref.ref(first)
+                del first, second
+            assert not gc.isenabled() and left_behind() is not None  # not collected after the article
+            with pipeline.collector_paused():  # the next article starts by collecting it
+                assert left_behind() is None
+                assert not gc.isenabled()
+        assert not gc.isenabled()
+        assert gc.get_freeze_count() > frozen_before  # what is left is not walked again at exit
+    finally:
+        gc.unfreeze()
+        gc.enable()
+
+
+def test_worker_processes_turn_the_collector_back_on() -> None:
+    import gc
+
+    from pressroom.pipeline import _warm_up
+
+    gc.disable()
+    try:
+        _warm_up()
+        assert gc.isenabled()
+    finally:
+        gc.enable()
