@@ -20,6 +20,7 @@ from .convert import Document, source_line
 from .errors import BuildError, Warnings, warn
 from .layouts import markup, render
 from .glyphs import check_glyphs
+from .htmltree import weasyprint_html
 from .libraries import load_weasyprint
 from .metadata import content_box_mm, page_size, to_mm
 from .sandbox import FetchLog, Sandbox, weasyprint_fetcher
@@ -144,7 +145,7 @@ def render_html(
     fetcher = weasyprint_fetcher(sandbox, log)
     base_url = article.source.parent.as_uri() + "/"
     with weasyprint_messages() as records:
-        rendered = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
+        rendered = weasyprint_html(html, base_url, fetcher).render(
             font_config=font_config(search_path)
         )
     where = article.display_path
