@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import logging
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -120,6 +121,7 @@ def handout_html(
 
 
 _font_configs: dict[tuple, Any] = {}
+_font_configs_made: weakref.WeakSet[Any] = weakref.WeakSet()  # by this process, still alive
 
 
 def font_config(search_path: tuple[Path, ...]) -> Any:
@@ -130,8 +132,31 @@ def font_config(search_path: tuple[Path, ...]) -> Any:
     key = (search_path, layouts_digest(search_path))
     if key not in _font_configs:
         _font_configs.clear()
-        _font_configs[key] = FontConfiguration()
+        config = FontConfiguration()
+        _font_configs[key] = config
+        if not _font_configs_made:
+            from multiprocessing.util import Finalize
+
+            # At the exit of this process (the main one, or a -j worker, which skips atexit).
+            Finalize(None, remove_font_folders, exitpriority=0)
+        _font_configs_made.add(config)
     return _font_configs[key]
+
+
+def remove_font_folders() -> None:
+    """Delete the copies of the layout fonts WeasyPrint keeps in temporary folders.
+
+    A FontConfiguration removes its folder when it is deleted, but one still alive when Python
+    shuts down is deleted too late (its ``rmtree`` is already gone) or never: every build would
+    leave ~5 MB in the temporary folder. This runs at exit, while everything still works.
+    """
+    import shutil
+
+    _font_configs.clear()
+    for config in list(_font_configs_made):
+        folder, config._folder = config._folder, None  # WeasyPrint's own clean-up has nothing left to do
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def render_html(

@@ -184,3 +184,27 @@ def test_block_content_of_a_footnote_stays_in_the_footnote_area(tmp_path: Path) 
             assert words[note_word] > body_bottom + 100, note_word  # in the footnote area, not the body
         text = page.extract_text()
         assert "1. A note with code:" in text and "2. A note with a list:" in text
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_build_leaves_no_copies_of_the_fonts_in_the_temporary_folder(tmp_path: Path, jobs: str) -> None:
+    """WeasyPrint copies @font-face fonts into a temporary folder per font configuration; every
+    process (the build itself, or each -j worker) removes its folders when it exits."""
+    import os
+    import subprocess
+    import sys
+
+    from helpers import REPO
+
+    for name in ("one.md", "two.md"):
+        write_article(tmp_path / "content", f"---\ntitle: {name}\n---\n\nSome text.\n", name)
+    (tmp_path / "pyproject.toml").write_text("[tool.pressroom]\n")
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    env = {**os.environ, "TMPDIR": str(temporary)}
+    build = [sys.executable, str(REPO / "build.py"), "-q", "-j", jobs]
+    done = subprocess.run(build, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "dist" / "two.pdf").is_file()
+    assert sorted(p.name for p in temporary.iterdir()) == []
+    assert "Exception ignored" not in done.stderr
