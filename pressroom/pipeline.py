@@ -12,12 +12,13 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .background import run_in_background
 from .cache import BuildCache, Entry, build_key, file_digest, stamp, warnings_from_json, warnings_to_json
 from .config import Project, find_project_root, load_project
 from .content import Article, display_path, is_pack, load_article
@@ -135,13 +136,15 @@ def build_article(
     formats: Iterable[str],
     overrides: Mapping[str, Any],
     cache: BuildCache | None = None,
+    overlap: bool = False,
 ) -> ArticleResult:
     """Build one article into ``out_dir``; content problems come back as diagnostics, not exceptions.
 
     With a cache, what the build read and wrote is recorded for :func:`build_article_if_cached`.
+    ``overlap``: a core is free to write the PDF while the EPUB is made.
     """
     with collector_paused():
-        return _build_article(source, project, out_dir, formats, overrides, cache)
+        return _build_article(source, project, out_dir, formats, overrides, cache, overlap)
 
 
 _garbage_pending = False  # an article was built while the collector was off for good
@@ -196,6 +199,7 @@ def _build_article(
     formats: Iterable[str],
     overrides: Mapping[str, Any],
     cache: BuildCache | None,
+    overlap: bool = False,
 ) -> ArticleResult:
     result = ArticleResult(source)
     formats = tuple(formats)
@@ -206,10 +210,12 @@ def _build_article(
         sandbox = own_project.sandbox
         covers = cache.folder if cache else None
         if is_pack(source):
-            article, outputs = render_pack(source, own_project, sandbox, formats, overrides, result, covers)
+            article, outputs = render_pack(source, own_project, sandbox, formats, overrides, result, covers, overlap)
         else:
             article = load_article(source, own_project.root, own_project.defaults, overrides, result.warnings)
-            outputs = render_outputs(article, own_project, sandbox, formats, result.warnings, result.timings, covers=covers)
+            outputs = render_outputs(
+                article, own_project, sandbox, formats, result.warnings, result.timings, covers=covers, overlap=overlap
+            )
         for suffix, data in outputs.items():
             if isinstance(data, dict):  # a folder of files: the web edition
                 target = out_dir / article.meta.slug / "index.html"
@@ -242,9 +248,11 @@ def render_outputs(
     document: Any = None,
     pack_toc: list[dict[str, str]] | None = None,
     covers: Path | None = None,
+    overlap: bool = False,
 ) -> dict[str, Any]:
     """All requested outputs of one article (or of a gathered reader pack: ``document`` given),
-    in memory: nothing is written until all succeed. Generated covers are kept in ``covers``."""
+    in memory: nothing is written until all succeed. Generated covers are kept in ``covers``;
+    with ``overlap`` (a spare core), the PDF is written in a background process."""
     clock = Stopwatch(timings)
     with clock("convert"):
         from .convert import convert
@@ -256,34 +264,61 @@ def render_outputs(
     dates = {"created": article.meta.date.isoformat() if article.meta.date else stamp, "modified": stamp}
     outputs: dict[str, Any] = {}
     with clock("layout"):
-        from .epub import stable_identifier
         from .pagemap import page_starts
-        from .pdf import booklet_pdf, layout_handout, set_bleed_box, write_pdf
+        from .pdf import booklet_pdf, layout_handout
 
         # The EPUB's page-list needs the print layout too, so it is laid out once for both.
         handout = layout_handout(article, document, search_path, sandbox, dates, warnings, pack_toc)
-    if "pdf" in formats:
-        with clock("pdf"):
-            outputs["pdf"] = write_pdf(handout, article.meta.pdf_variant, stable_identifier(article))
-            if article.meta.marks not in (None, "none"):
-                outputs["pdf"] = set_bleed_box(outputs["pdf"], article.meta.bleed)
-            if article.meta.booklet:
-                outputs["booklet.pdf"] = booklet_pdf(article, document, outputs["pdf"], search_path, sandbox, dates, warnings)
-    if "epub" in formats:
-        with clock("epub"):
-            from .cover import make_cover
-            from .epub import build_epub
+    with ExitStack() as running:
+        printing = None
+        if "pdf" in formats and "epub" in formats and overlap:
+            # A spare core writes the PDF in a copy of this process while this one makes the EPUB.
+            printing = running.enter_context(run_in_background(timed, handout_pdf, handout, article))
+        elif "pdf" in formats:
+            with clock("pdf"):
+                outputs["pdf"] = handout_pdf(handout, article)
+        if "epub" in formats:
+            with clock("epub"):
+                from .cover import make_cover
+                from .epub import build_epub
 
-            cover = make_cover(article, search_path, sandbox, warnings, covers)
-            starts = page_starts(handout.pages)
-            outputs["epub"] = build_epub(article, document, cover, search_path, when, len(handout.pages), starts)
+                cover = make_cover(article, search_path, sandbox, warnings, covers)
+                starts = page_starts(handout.pages)
+                outputs["epub"] = build_epub(article, document, cover, search_path, when, len(handout.pages), starts)
+        if printing is not None:
+            outputs["pdf"], timings["pdf"] = printing.result()  # the time the child took to write it
+    if article.meta.booklet and "pdf" in outputs:
+        with clock("pdf"):
+            outputs["booklet.pdf"] = booklet_pdf(article, document, outputs["pdf"], search_path, sandbox, dates, warnings)
     if "html" in formats:
         with clock("html"):
             from .web import web_files
 
             downloads = [{"href": f"../{article.meta.slug}.{f}", "label": f.upper()} for f in ("pdf", "epub") if f in formats]
             outputs["html"] = web_files(article, document, search_path, downloads)
-    return outputs
+    return {suffix: outputs[suffix] for suffix in OUTPUT_ORDER if suffix in outputs}
+
+
+OUTPUT_ORDER = ("pdf", "booklet.pdf", "epub", "html")  # the order outputs are written and reported in
+
+
+def handout_pdf(handout: Any, article: Article) -> bytes:
+    """The laid-out handout as PDF bytes, with the article's bleed box (a pure function of both:
+    it may run in a background process)."""
+    from .epub import stable_identifier
+    from .pdf import set_bleed_box, write_pdf
+
+    pdf = write_pdf(handout, article.meta.pdf_variant, stable_identifier(article))
+    if article.meta.marks not in (None, "none"):
+        pdf = set_bleed_box(pdf, article.meta.bleed)
+    return pdf
+
+
+def timed(function: Callable[..., Any], *args: Any) -> tuple[Any, float]:
+    """``function(*args)`` and the seconds it took."""
+    start = time.perf_counter()
+    value = function(*args)
+    return value, time.perf_counter() - start
 
 
 def render_pack(
@@ -294,6 +329,7 @@ def render_pack(
     overrides: Mapping[str, Any],
     result: ArticleResult,
     covers: Path | None = None,
+    overlap: bool = False,
 ) -> tuple[Article, dict[str, Any]]:
     """A reader pack's outputs: its articles converted one by one, gathered into one book."""
     from .convert import convert
@@ -310,7 +346,7 @@ def render_pack(
     document = gather(pack, parts, project.layout_search_path)
     toc = [{"id": f"a{i}-article", "title": a.meta.title, "authors": ", ".join(a.meta.authors)} for i, (a, _) in enumerate(parts, start=1)]
     book = as_article(pack, project.root)
-    return book, render_outputs(book, project, sandbox, formats, result.warnings, result.timings, document, toc, covers)
+    return book, render_outputs(book, project, sandbox, formats, result.warnings, result.timings, document, toc, covers, overlap)
 
 
 class Stopwatch:
@@ -360,11 +396,12 @@ def build_many(
                 continue
         pending.append((index, source))
     if jobs <= 1 or len(pending) <= 1:
+        overlap = jobs > 1 and hasattr(os, "fork")  # one article to build and a core to spare
         for index, source in enumerate(sources):
             if index in answered:
                 yield answered[index]
             else:
-                yield build_article(source, project, out_dir, formats, overrides, cache)
+                yield build_article(source, project, out_dir, formats, overrides, cache, overlap)
         return
     from concurrent.futures import ProcessPoolExecutor
 
