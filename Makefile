@@ -13,7 +13,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
 
+# The editable install leaves pressroom/ uncompiled; compiled once here, it is not compiled again
+# on every run when PYTHONDONTWRITEBYTECODE is set (~0.1 s per run).
 build: $(STAMP)
+	$(PY) -m compileall -q pressroom
 	$(PY) build.py
 
 test: $(STAMP)
