@@ -41,11 +41,11 @@ def stamp(path: Path) -> str | None:
     return f"stat:{status.st_size}:{status.st_mtime_ns}"
 
 
-def folder_digest(folders: Iterable[Path], fingerprint=stamp) -> str:
-    """One digest over every file (name and fingerprint) below ``folders``."""
+def folder_digest(folders: Iterable[Path], fingerprint=stamp, pattern: str = "*") -> str:
+    """One digest over every file (name and fingerprint) below ``folders`` whose name matches."""
     digest = hashlib.sha256()
     for folder in folders:
-        files = (p for p in folder.rglob("*") if p.is_file() and not any(x.startswith(".") for x in p.relative_to(folder).parts))
+        files = (p for p in folder.rglob(pattern) if p.is_file() and not any(x.startswith(".") for x in p.relative_to(folder).parts))
         for path in sorted(files):
             digest.update(f"{path.relative_to(folder)}\0{fingerprint(path)}\0".encode())
     return digest.hexdigest()
@@ -58,8 +58,9 @@ def layouts_digest(search_path: tuple[Path, ...]) -> str:
 
 @lru_cache(maxsize=1)
 def code_digest() -> str:
-    """Pressroom's version and source: a change to either rebuilds everything."""
-    return __version__ + ":" + folder_digest([Path(__file__).resolve().parent], file_digest)
+    """Pressroom's version and source: a change to either rebuilds everything (the source only:
+    compiled files in __pycache__ come and go with the interpreter's settings)."""
+    return __version__ + ":" + folder_digest([Path(__file__).resolve().parent], file_digest, "*.py")
 
 
 def build_key(source: Path, settings: Mapping[str, Any], search_path: tuple[Path, ...]) -> str:

@@ -61,6 +61,8 @@ def positive_int(text: str) -> int:
 
 def parse_overrides(pairs: Sequence[str]) -> dict[str, Any]:
     """``-M key=value`` pairs → validated metadata (values read as YAML: lists and dates work)."""
+    if not pairs:
+        return {}
     import yaml
 
     raw: dict[str, Any] = {}
@@ -102,8 +104,10 @@ def main(argv: Sequence[str] | None = None, exiting: bool = False) -> int:
             print(f"python build.py: error: {path}: no such file or folder", file=sys.stderr)
             return 2
 
-    from .cache import CACHE_FOLDER, BuildCache
+    from .cache import CACHE_FOLDER, BuildCache, forget
     from .pipeline import build_many
+
+    forget()  # layout digests remembered by an earlier main() in this process may be stale
 
     warnings: list[Diagnostic] = []
     cwd = Path.cwd()

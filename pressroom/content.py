@@ -224,6 +224,21 @@ def without_heading(body: str, index: int, span: int) -> str:
     return "\n".join(lines[:index] + [""] * span + lines[index + span :])
 
 
+def could_name_a_slug(text: str) -> bool:
+    """Whether an article's front matter might set ``slug``. When it cannot, the output name is
+    the file name, without loading the YAML parser (a no-op build stays fast). A backslash could
+    spell the key with an escape, so it counts as a maybe."""
+    lines = text.split("\n")
+    if not FRONT_MATTER_FENCE.match(lines[0]):
+        return False
+    for line in lines[1:]:
+        if FRONT_MATTER_END.match(line):
+            return False
+        if "slug" in line or "\\" in line:
+            return True
+    return False  # never closed: the build reports it; the name is the file name
+
+
 def output_name(source: Path, overrides: Mapping[str, Any]) -> str:
     """The slug an article's (or a pack's) outputs will be named after, read cheaply before
     building, so that two sources claiming one name are caught before either is written."""
@@ -234,6 +249,8 @@ def output_name(source: Path, overrides: Mapping[str, Any]) -> str:
         if is_pack(source):
             values, _ = parse_yaml_mapping(text, display_path(source), 1)
             return str(values.get("slug") or slugify(source.name.removesuffix(PACK_SUFFIX)))
+        if not could_name_a_slug(text):
+            return slugify(source.stem)
         values = split_front_matter(text, display_path(source))[0]
     except (BuildError, AttributeError):
         values = {}

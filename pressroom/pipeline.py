@@ -225,7 +225,7 @@ def _build_article(
                 write_atomic(target, data)
             result.outputs.append(target)
         if cache:
-            reads = {path: None if "://" in path else file_digest(Path(path)) for path in [str(source), *sandbox.reads]}
+            reads = {path: None if "://" in path else file_digest(Path(path)) for path in recorded_reads(source, sandbox.reads, search_path)}
             writes = {str(p): stamp(p) for p in result.outputs}
             cache.store(source, out_dir, formats, Entry(key, reads, writes, warnings_to_json(result.warnings)))
     except ConfigError as exc:
@@ -236,6 +236,15 @@ def _build_article(
             diagnostic = Diagnostic("error", exc.message, display_path(source))
         result.errors.append(diagnostic)
     return result
+
+
+def recorded_reads(source: Path, reads: Iterable[str], search_path: tuple[Path, ...]) -> list[str]:
+    """The files a cache entry must check again: the source and what the build read, less the
+    layouts and fonts (the cache key already covers every file below the layout folders, and
+    hashing megabytes of fonts would slow every no-op build down)."""
+    folders = [str(folder.resolve()) + os.sep for folder in search_path]
+    kept = [str(source)] + [path for path in reads if not any(path.startswith(folder) for folder in folders)]
+    return list(dict.fromkeys(kept))
 
 
 def render_outputs(

@@ -76,7 +76,8 @@ def test_warnings_are_repeated_for_unchanged_articles(project: Path) -> None:
 
 
 def test_a_no_op_build_does_not_load_weasyprint(project: Path) -> None:
-    code = "import sys; from pressroom.cli import main; code = main([]); print(code, 'weasyprint' in sys.modules)"
+    """Nor the YAML parser: without a slug in the front matter, the output name is the file name."""
+    code = "import sys; from pressroom.cli import main; code = main([]); print(code, 'weasyprint' in sys.modules or 'yaml' in sys.modules)"
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=project, capture_output=True, text=True, timeout=120,
         env={**os.environ, "PYTHONPATH": str(REPO)},
@@ -89,3 +90,21 @@ def test_cache_entries_record_reads_and_writes(project: Path) -> None:
     entry = next(e for e in entries if any(k.endswith("a.md") for k in e["reads"]))
     assert any(k.endswith("dot.png") for k in entry["reads"])
     assert [Path(k).name for k in entry["writes"]] == ["a.epub"]
+
+
+def test_layout_files_are_covered_by_the_key_not_hashed_again_on_every_run(tmp_path: Path) -> None:
+    import shutil
+
+    from helpers import REPO
+
+    shutil.copytree(REPO / "layouts", tmp_path / "layouts")
+    (tmp_path / "pyproject.toml").write_text('[tool.pressroom]\nformats = ["pdf"]\n')
+    write_article(tmp_path / "content", "# Fonts\n\nText in *italics*.\n", "a.md")
+    assert build(tmp_path) == {"a": "wrote"}
+    (entry,) = [json.loads(p.read_text()) for p in (tmp_path / ".cache" / "pressroom").glob("*.json")]
+    assert [Path(k).name for k in entry["reads"]] == ["a.md"]  # no fonts, no stylesheets
+    assert build(tmp_path) == {"a": "unchanged"}
+    font = tmp_path / "layouts" / "fonts" / "NotoSerif-Italic.ttf"
+    status = font.stat()
+    os.utime(font, ns=(status.st_atime_ns, status.st_mtime_ns + 1_000_000_000))  # a font replaced
+    assert build(tmp_path) == {"a": "wrote"}

@@ -97,3 +97,24 @@ def test_find_articles_sorted_and_skips_hidden_folders(tmp_path: Path) -> None:
         (tmp_path / name).write_text("x")
     found = [p.relative_to(tmp_path).as_posix() for p in find_articles([tmp_path])]
     assert found == ["a/z.md", "b.md"]
+
+
+@pytest.mark.parametrize(
+    ("front_matter", "name"),
+    [
+        ("title: T\n", "article"),
+        ("title: T\nslug: chosen\n", "chosen"),
+        ("defaults: &d\n  slug: anchored\n<<: *d\n", "anchored"),
+        ('"sl\\x75g": escaped\n', "escaped"),
+        ("{title: T, slug: flow}\n", "flow"),
+        ("title: [unclosed\n", "article"),
+    ],
+    ids=["none", "plain", "merge-key", "escaped-key", "flow", "invalid-yaml"],
+)
+def test_output_names_read_from_front_matter(tmp_path: Path, front_matter: str, name: str) -> None:
+    from pressroom.content import output_name
+
+    source = tmp_path / "article.md"
+    source.write_text(f"---\n{front_matter}---\n\nText.\n", encoding="utf-8")
+    assert output_name(source, {}) == name
+    assert output_name(source, {"slug": "given"}) == "given"
