@@ -93,6 +93,8 @@ def main(argv: Sequence[str] | None = None, exiting: bool = False) -> int:
     """Run the command line. ``exiting``: the process ends right after (``build.py``), so a
     one-off build may skip the garbage collector's passes."""
     args = parser().parse_args(argv)
+    if exiting:
+        stop_cleanly_on_terminate()
     try:
         overrides = parse_overrides(args.metadata)
         formats = parse_formats(args.format, "--format", None) if args.format else None
@@ -139,6 +141,21 @@ def main(argv: Sequence[str] | None = None, exiting: bool = False) -> int:
         with collector_off_until_exit():
             return run_build(request, build_many)
     return run_build(request, build_many)
+
+
+TERMINATED = 128 + 15  # the shell's exit status for a process ended by SIGTERM
+
+
+def stop_cleanly_on_terminate() -> None:
+    """Let SIGTERM (``kill``, a service manager, a closing terminal's job control) unwind this
+    process like an exit: half-written outputs are removed, temporary font copies are deleted and
+    a watcher stops its observer, where the default action would end the process on the spot."""
+    import signal
+
+    def terminate(signum: int, frame: Any) -> None:
+        raise SystemExit(TERMINATED)
+
+    signal.signal(signal.SIGTERM, terminate)
 
 
 @dataclass
