@@ -104,15 +104,18 @@ def split_front_matter(text: str, where: str) -> tuple[dict[str, Any], dict[str,
     lines = text.split("\n")
     if not lines or not FRONT_MATTER_FENCE.match(lines[0]):
         return {}, {}, text, 1
-    for end in range(1, len(lines)):
-        if FRONT_MATTER_END.match(lines[end]):
-            break
-    else:
+    end = closing_fence(lines)
+    if end is None:
         raise BuildError("front matter opened with '---' is never closed", where, 1)
     block = "\n".join(lines[1:end])
     body = "\n".join(lines[end + 1 :])
     values, key_lines = parse_yaml_mapping(block, where, first_line=2)
     return values, key_lines, body, end + 2
+
+
+def closing_fence(lines: list[str]) -> int | None:
+    """The index of the line that closes a front-matter block opened on line 0 (None: never)."""
+    return next((index for index in range(1, len(lines)) if FRONT_MATTER_END.match(lines[index])), None)
 
 
 def parse_yaml_mapping(block: str, where: str, first_line: int) -> tuple[dict[str, Any], dict[str, int]]:
@@ -229,14 +232,11 @@ def could_name_a_slug(text: str) -> bool:
     the file name, without loading the YAML parser (a no-op build stays fast). A backslash could
     spell the key with an escape, so it counts as a maybe."""
     lines = text.split("\n")
-    if not FRONT_MATTER_FENCE.match(lines[0]):
-        return False
-    for line in lines[1:]:
-        if FRONT_MATTER_END.match(line):
-            return False
-        if "slug" in line or "\\" in line:
-            return True
-    return False  # never closed: the build reports it; the name is the file name
+    end = closing_fence(lines) if FRONT_MATTER_FENCE.match(lines[0]) else None
+    if end is None:
+        return False  # no front matter, or never closed (the build reports it)
+    block = "\n".join(lines[1:end])
+    return "slug" in block or "\\" in block
 
 
 def output_name(source: Path, overrides: Mapping[str, Any]) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -121,7 +122,10 @@ def handout_html(
 
 
 _font_configs: dict[tuple, Any] = {}
-_font_configs_made: weakref.WeakSet[Any] = weakref.WeakSet()  # by this process, still alive
+#: Font configurations still alive, with the process that made them (and owns their folder: a
+#: forked -j worker inherits its parent's and must not delete them).
+_font_config_owners: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
+_clean_up_registered_by: int | None = None
 
 
 def font_config(search_path: tuple[Path, ...]) -> Any:
@@ -134,12 +138,14 @@ def font_config(search_path: tuple[Path, ...]) -> Any:
         _font_configs.clear()
         config = FontConfiguration()
         _font_configs[key] = config
-        if not _font_configs_made:
+        _font_config_owners[config] = os.getpid()
+        global _clean_up_registered_by
+        if _clean_up_registered_by != os.getpid():
             from multiprocessing.util import Finalize
 
             # At the exit of this process (the main one, or a -j worker, which skips atexit).
             Finalize(None, remove_font_folders, exitpriority=0)
-        _font_configs_made.add(config)
+            _clean_up_registered_by = os.getpid()
     return _font_configs[key]
 
 
@@ -153,10 +159,11 @@ def remove_font_folders() -> None:
     import shutil
 
     _font_configs.clear()
-    for config in list(_font_configs_made):
-        folder, config._folder = config._folder, None  # WeasyPrint's own clean-up has nothing left to do
-        if folder:
-            shutil.rmtree(folder, ignore_errors=True)
+    for config, owner in list(_font_config_owners.items()):
+        if owner == os.getpid():
+            folder, config._folder = config._folder, None  # WeasyPrint's own clean-up has nothing left to do
+            if folder:
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def render_html(

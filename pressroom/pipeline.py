@@ -414,10 +414,14 @@ def build_many(
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=min(jobs, len(pending)), initializer=_warm_up) as pool:
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(pending)), initializer=_warm_up)
+    try:
         futures = {index: pool.submit(build_article, source, project, out_dir, formats, overrides, cache) for index, source in pending}
         for index in range(len(sources)):
             yield answered[index] if index in answered else futures[index].result()
+    finally:
+        # Stopped early (Ctrl-C, SIGTERM): articles not started are dropped, not built first.
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def build_article_if_cached(

@@ -66,6 +66,30 @@ def run_cli(*args: str | Path, cwd: Path = REPO, env: dict[str, str] | None = No
     return Run(code, stdout.getvalue(), stderr.getvalue())
 
 
+def start_build(folder: Path, *args: str, temporary: Path | None = None) -> subprocess.Popen[str]:
+    """``python build.py ARGS`` in ``folder`` as a process of its own (output captured, stderr into
+    stdout), with ``temporary`` as its TMPDIR when given."""
+    import sys
+
+    env = {**os.environ, "TMPDIR": str(temporary)} if temporary else None
+    return subprocess.Popen(
+        [sys.executable, str(REPO / "build.py"), *args], cwd=folder, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+
+
+def terminate(process: subprocess.Popen[str]) -> str:
+    """Send SIGTERM, wait for the process to end; its output."""
+    import signal
+
+    try:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=120)
+    finally:
+        process.kill()
+    return output
+
+
 def write_article(folder: Path, text: str, name: str = "article.md") -> Path:
     """Write a Markdown file (dedented) into ``folder`` and return its path."""
     import textwrap

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import run_cli, write_article
+from helpers import run_cli, start_build, terminate, write_article
 from pressroom.pipeline import build_time, write_atomic
 
 
@@ -58,15 +58,9 @@ def _article(words: int, marker: str) -> str:
     return f"# {marker}\n\n{body}\n"
 
 
-def _start_build(folder: Path, out: str = "out") -> subprocess.Popen[bytes]:
-    import sys
-
-    from helpers import REPO
-
-    return subprocess.Popen(
-        [sys.executable, str(REPO / "build.py"), "doc.md", "--out", out],
-        cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+def _start_build(folder: Path, out: str = "out") -> subprocess.Popen[str]:
+    (folder / "tmp").mkdir(exist_ok=True)  # a killed build's font copies stay here, not in /tmp
+    return start_build(folder, "-q", "doc.md", "--out", out, temporary=folder / "tmp")
 
 
 def test_a_build_killed_mid_way_leaves_the_previous_outputs_untouched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -211,3 +205,22 @@ def test_worker_processes_turn_the_collector_back_on() -> None:
         assert gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_sigterm_stops_a_parallel_build_without_building_the_articles_not_started(tmp_path: Path) -> None:
+    import time
+
+    for number in range(12):
+        write_article(tmp_path / "content", f"# Article {number}\n\n" + "Some text. " * 200 + "\n", f"a{number:02}.md")
+    (tmp_path / "pyproject.toml").write_text('[tool.pressroom]\nformats = ["pdf"]\n')
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    build = start_build(tmp_path, "-q", "-j", "2", temporary=temporary)
+    deadline = time.monotonic() + 120
+    while not list((tmp_path / "dist").glob("*.pdf")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    err = terminate(build)
+    assert build.returncode == 143, err
+    assert len(list((tmp_path / "dist").glob("*.pdf"))) < 12  # queued articles were dropped
+    assert list((tmp_path / "dist").glob(".*.part")) == []  # nothing half-written
+    assert sorted(temporary.iterdir()) == []  # each worker removed its font copies

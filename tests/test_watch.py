@@ -9,7 +9,7 @@ import threading
 import time
 from pathlib import Path
 
-from helpers import write_article
+from helpers import start_build, terminate, write_article
 
 
 def wait_for(condition, timeout: float = 60.0) -> bool:
@@ -71,28 +71,14 @@ def test_saving_an_article_or_a_layout_rebuilds_and_errors_do_not_stop_watching(
 
 
 def test_a_watcher_ended_with_sigterm_cleans_up_after_itself(tmp_path: Path) -> None:
-    import signal
-    import subprocess
-    import sys
-
-    from helpers import REPO
-
     (tmp_path / "pyproject.toml").write_text('[tool.pressroom]\nformats = ["pdf"]\n')
     write_article(tmp_path / "content", "# Watched\n\nText.\n", "w.md")
     temporary = tmp_path / "tmp"
     temporary.mkdir()
-    env = {**os.environ, "TMPDIR": str(temporary)}
-    watcher = subprocess.Popen(
-        [sys.executable, str(REPO / "build.py"), "--watch"], cwd=tmp_path, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    try:
-        assert wait_for(lambda: (tmp_path / "dist" / "w.pdf").exists())
-        assert wait_for(lambda: any(temporary.iterdir()))  # WeasyPrint's copies of the layout fonts
-        time.sleep(0.5)
-        watcher.send_signal(signal.SIGTERM)
-        output, _ = watcher.communicate(timeout=60)
-    finally:
-        watcher.kill()
+    watcher = start_build(tmp_path, "--watch", temporary=temporary)
+    assert wait_for(lambda: (tmp_path / "dist" / "w.pdf").exists())
+    assert wait_for(lambda: any(temporary.iterdir()))  # WeasyPrint's copies of the layout fonts
+    time.sleep(0.5)
+    output = terminate(watcher)
     assert watcher.returncode == 143, output
     assert sorted(temporary.iterdir()) == [], output
