@@ -17,11 +17,11 @@ import copy
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlsplit
 
 import lxml.etree as etree
 import lxml.html
-import markdown
 import nh3
 
 from .assets import PRINT_SRC, Image, ImageResolver
@@ -29,6 +29,9 @@ from .content import Article
 from .errors import BuildError, Warnings, warn
 from .pagemap import INDEX, PageStart, insert_markers, number_elements
 from .sandbox import Sandbox
+
+if TYPE_CHECKING:
+    import markdown
 
 EXTENSIONS = [
     "abbr",
@@ -132,6 +135,12 @@ class Document:
     text: str  # all the words, for checks such as font coverage
     tree: lxml.html.HtmlElement = field(repr=False, compare=False)  # numbered for the page map
 
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        """Pickled with its tree as plain data (lxml elements do not pickle), for a document
+        converted in another process (:mod:`pressroom.background`)."""
+        fields = (self.print_html, self.headings, self.notes, self.images, self.text)
+        return _document_from_data, (fields, tree_data(self.tree))
+
     def epub_html(self, page_starts: Sequence[PageStart] = ()) -> str:
         """XHTML fragment for the EPUB, with a page-break marker where each printed page begins."""
         return serialise(self.epub_tree(page_starts), "xml")
@@ -148,6 +157,41 @@ class Document:
                 element.attrib.pop(INDEX, None)
         use_image_sources(tree, "epub")
         return tree
+
+
+TreeData = tuple  # (tag, attributes, text, tail, children); tag None for a comment
+
+
+def tree_data(element: lxml.html.HtmlElement) -> TreeData:
+    """An element and everything below it as nested tuples of strings."""
+    children = tuple(tree_data(child) for child in element)
+    if not isinstance(element.tag, str):  # a comment or processing instruction
+        return (None, (), element.text, element.tail, ())
+    return (element.tag, tuple(element.attrib.items()), element.text, element.tail, children)
+
+
+def tree_from_data(data: TreeData, parent: lxml.html.HtmlElement | None = None) -> lxml.html.HtmlElement:
+    """The tree :func:`tree_data` describes, made of HTML elements (which, unlike XML ones,
+    accept attribute names such as ``epub:type``)."""
+    tag, attributes, text, tail, children = data
+    if tag is None:
+        element = etree.Comment(text)
+        if parent is not None:
+            parent.append(element)
+    elif parent is None:
+        element = lxml.html.html_parser.makeelement(tag, dict(attributes))
+    else:
+        element = etree.SubElement(parent, tag, dict(attributes))
+    if tag is not None:
+        element.text = text
+    element.tail = tail
+    for child in children:
+        tree_from_data(child, element)
+    return element
+
+
+def _document_from_data(fields: tuple[object, ...], tree: TreeData) -> Document:
+    return Document(*fields, tree=tree_from_data(tree))  # type: ignore[arg-type]
 
 
 def source_line(article: Article, *needles: str) -> int | None:
@@ -182,11 +226,25 @@ def markdown_to_html(article: Article, warnings: Warnings) -> str:
     if depth_line is not None:
         line = article.body_line + depth_line
         raise BuildError(f"blocks nested more than {MAX_NESTING} levels deep; flatten the structure", article.display_path, line)
-    converter = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS, output_format="html")
+    import markdown  # here: a process that only receives converted documents does not load it
+
+    converter = markdown.Markdown(extensions=markdown_extensions(), output_format="html")
     try:
         return converter.convert(body)
     except RecursionError:
         raise BuildError("the Markdown is nested too deeply to convert", article.display_path, article.body_line) from None
+
+
+def markdown_extensions() -> list[markdown.Extension]:
+    """Fresh instances of :data:`EXTENSIONS`, configured. Made here from their modules: given
+    names, Python-Markdown first looks each one up among the installed packages' entry points,
+    which loads ``importlib.metadata`` and reads every package's metadata (~40 ms a process)."""
+    import importlib
+
+    return [
+        importlib.import_module(name if "." in name else f"markdown.extensions.{name}").makeExtension(**EXTENSION_CONFIGS.get(name, {}))
+        for name in EXTENSIONS
+    ]
 
 
 def deepest_nesting(body: str) -> int | None:

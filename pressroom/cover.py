@@ -118,3 +118,13 @@ def make_cover(
         sandbox.reads.append(str(image.source))
         return image
     return generated_cover(article, search_path, sandbox, warnings, folder)
+
+
+def cover_apart(
+    article: Article, search_path: tuple[Path, ...], sandbox: Sandbox, warnings: Warnings, folder: Path | None = None
+) -> Image:
+    """:func:`make_cover` in a forked child while its parent lays out the handout."""
+    from .pdf import own_font_configs
+
+    with own_font_configs():
+        return make_cover(article, search_path, sandbox, warnings, folder)

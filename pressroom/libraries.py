@@ -47,18 +47,17 @@ def load_weasyprint() -> ModuleType:
     """Import WeasyPrint (once per process) with the fast library search."""
     import sys
 
-    if "weasyprint" in sys.modules:
-        return sys.modules["weasyprint"]
-    original = ctypes.util.find_library
-    ctypes.util.find_library = cached_find_library
-    try:
-        import weasyprint
-    finally:
-        ctypes.util.find_library = original
+    if "weasyprint" not in sys.modules:
+        original = ctypes.util.find_library
+        ctypes.util.find_library = cached_find_library
+        try:
+            import weasyprint  # noqa: F401
+        finally:
+            ctypes.util.find_library = original
     from weasyprint.text.ffi import ffi
 
-    parse_types_at_once(ffi)
-    return weasyprint
+    parse_types_at_once(ffi)  # once per process, also when something else imported WeasyPrint
+    return sys.modules["weasyprint"]
 
 
 # The type strings WeasyPrint 70 passes to ffi.new / ffi.cast (tests/test_libraries.py checks

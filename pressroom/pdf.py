@@ -166,6 +166,23 @@ def remove_font_folders() -> None:
                 shutil.rmtree(folder, ignore_errors=True)
 
 
+_inherited_font_configs: list[Any] = []
+
+
+@contextmanager
+def own_font_configs() -> Iterator[None]:
+    """For a forked child that lays out a document while its parent lays out another: font
+    configurations of its own inside (both would otherwise add fonts to the parent's temporary
+    folder at once), deleted on leaving. The parent's are kept alive meanwhile: deleting one here
+    would delete the parent's folder."""
+    _inherited_font_configs.extend(_font_configs.values())
+    _font_configs.clear()
+    try:
+        yield
+    finally:
+        remove_font_folders()  # only the ones this process made
+
+
 def render_html(
     html: str, article: Article, sandbox: Sandbox, warnings: Warnings, search_path: tuple[Path, ...]
 ) -> weasyprint.Document:
@@ -234,10 +251,22 @@ def layout_handout(
     pack_toc: list[dict[str, str]] | None = None,
 ) -> weasyprint.Document:
     """The handout laid out in pages (written to PDF, and read for the EPUB's page map)."""
+    html = handout_source(article, document, search_path, dates, warnings, pack_toc)
+    return render_html(html, article, sandbox, warnings, search_path)
+
+
+def handout_source(
+    article: Article,
+    document: Document,
+    search_path: tuple[Path, ...],
+    dates: dict[str, str],
+    warnings: Warnings,
+    pack_toc: list[dict[str, str]] | None = None,
+) -> str:
+    """The handout's HTML, once the text is checked against the layout fonts (no WeasyPrint)."""
     fonts = tuple(folder / "fonts" for folder in search_path)
     check_glyphs(document.text, fonts, article.display_path, lambda ch: source_line(article, ch), warnings)
-    html = handout_html(article, document, search_path, dates, pack_toc=pack_toc)
-    return render_html(html, article, sandbox, warnings, search_path)
+    return handout_html(article, document, search_path, dates, pack_toc=pack_toc)
 
 
 def booklet_pdf(

@@ -10,6 +10,7 @@ import datetime as dt
 import gc
 import os
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .background import run_in_background
+from .background import run_stage_in_background, stage_result
 from .cache import BuildCache, Entry, build_key, file_digest, stamp, warnings_from_json, warnings_to_json
 from .config import Project, find_project_root, load_project
 from .content import Article, display_path, is_pack, load_article
@@ -260,29 +261,57 @@ def render_outputs(
     overlap: bool = False,
 ) -> dict[str, Any]:
     """All requested outputs of one article (or of a gathered reader pack: ``document`` given),
-    in memory: nothing is written until all succeed. Generated covers are kept in ``covers``;
-    with ``overlap`` (a spare core), the PDF is written in a background process."""
+    in memory: nothing is written until all succeed. Generated covers are kept in ``covers``.
+    With ``overlap`` (a spare core), the PDF is written in a background process, and in a process
+    that has not loaded WeasyPrint yet, the Markdown is converted in another while it loads."""
     clock = Stopwatch(timings)
-    with clock("convert"):
-        from .convert import convert
-
-        document = document or convert(article, sandbox, warnings)
     search_path = project.layout_search_path
     when = build_time(article)
     stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
     dates = {"created": article.meta.date.isoformat() if article.meta.date else stamp, "modified": stamp}
     outputs: dict[str, Any] = {}
-    with clock("layout"):
-        from .pagemap import page_starts
-        from .pdf import booklet_pdf, layout_handout
-
-        # The EPUB's page-list needs the print layout too, so it is laid out once for both.
-        handout = layout_handout(article, document, search_path, sandbox, dates, warnings, pack_toc)
     with ExitStack() as running:
+
+        def in_background(function: Callable[..., Any], *args: Any) -> Any:
+            return running.enter_context(run_stage_in_background(sandbox, warnings, function, *args))
+
+        html = None
+        if overlap and document is None and "weasyprint" not in sys.modules:
+            # A cold process with a spare core: a copy of it converts the Markdown, fills the
+            # layouts and reads the hyphenation patterns while this one loads WeasyPrint (~0.5 s).
+            preparing = in_background(prepared_handout, article, sandbox, search_path, dates, warnings)
+            with clock("load"):
+                from .libraries import load_weasyprint
+
+                load_weasyprint()
+            (document, html, patterns), timings["convert"] = stage_result(preparing, sandbox, warnings)
+            from .hyphenation import adopt
+
+            adopt(patterns)
+        elif document is None:
+            with clock("convert"):
+                from .convert import convert
+
+                document = convert(article, sandbox, warnings)
+        drawing = None
+        if html is not None and "epub" in formats and not article.meta.cover:
+            # And a copy with WeasyPrint loaded draws the cover while this one lays out the handout.
+            from .cover import cover_apart
+
+            drawing = in_background(cover_apart, article, search_path, sandbox, warnings, covers)
+        with clock("layout"):
+            from .pagemap import page_starts
+            from .pdf import booklet_pdf, layout_handout, render_html
+
+            # The EPUB's page-list needs the print layout too, so it is laid out once for both.
+            if html is None:
+                handout = layout_handout(article, document, search_path, sandbox, dates, warnings, pack_toc)
+            else:
+                handout = render_html(html, article, sandbox, warnings, search_path)
         printing = None
         if "pdf" in formats and "epub" in formats and overlap:
             # A spare core writes the PDF in a copy of this process while this one makes the EPUB.
-            printing = running.enter_context(run_in_background(timed, handout_pdf, handout, article))
+            printing = in_background(handout_pdf, handout, article)
         elif "pdf" in formats:
             with clock("pdf"):
                 outputs["pdf"] = handout_pdf(handout, article)
@@ -291,11 +320,14 @@ def render_outputs(
                 from .cover import make_cover
                 from .epub import build_epub
 
-                cover = make_cover(article, search_path, sandbox, warnings, covers)
+                if drawing is None:
+                    cover = make_cover(article, search_path, sandbox, warnings, covers)
+                else:
+                    cover, timings["cover"] = stage_result(drawing, sandbox, warnings)
                 starts = page_starts(handout.pages)
                 outputs["epub"] = build_epub(article, document, cover, search_path, when, len(handout.pages), starts)
         if printing is not None:
-            outputs["pdf"], timings["pdf"] = printing.result()  # the time the child took to write it
+            outputs["pdf"], timings["pdf"] = stage_result(printing, sandbox, warnings)  # the time the child took
     if article.meta.booklet and "pdf" in outputs:
         with clock("pdf"):
             outputs["booklet.pdf"] = booklet_pdf(article, document, outputs["pdf"], search_path, sandbox, dates, warnings)
@@ -323,11 +355,17 @@ def handout_pdf(handout: Any, article: Article) -> bytes:
     return pdf
 
 
-def timed(function: Callable[..., Any], *args: Any) -> tuple[Any, float]:
-    """``function(*args)`` and the seconds it took."""
-    start = time.perf_counter()
-    value = function(*args)
-    return value, time.perf_counter() - start
+def prepared_handout(
+    article: Article, sandbox: Sandbox, search_path: tuple[Path, ...], dates: dict[str, str], warnings: Warnings
+) -> tuple[Any, str, dict[Path, Any]]:
+    """Everything before layout, none of which needs WeasyPrint: the article converted, the
+    handout's HTML, and the hyphenation patterns of its language parsed."""
+    from .convert import convert
+    from .hyphenation import patterns_for
+    from .pdf import handout_source
+
+    document = convert(article, sandbox, warnings)
+    return document, handout_source(article, document, search_path, dates, warnings), patterns_for(article.meta.lang)
 
 
 def render_pack(
@@ -380,6 +418,7 @@ def _warm_up() -> None:
 
     gc.enable()  # a worker lives for many articles, even when its parent runs without the collector
     load_weasyprint()
+    convert.markdown_extensions()  # Python-Markdown and its extensions, imported
 
 
 def build_many(

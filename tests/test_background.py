@@ -4,15 +4,20 @@ and a build that writes its PDF in the background gives the very bytes of one th
 from __future__ import annotations
 
 import io
+import json
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
+import PIL.Image
 import pypdf
 import pytest
 
-from helpers import SEED_ARTICLE, epubcheck_messages, run_cli, write_article
+from helpers import REPO, SEED_ARTICLE, epubcheck_messages, run_cli, write_article
+from pressroom import background
 from pressroom.background import ChildFailed, run_in_background
 from pressroom.errors import BuildError
 
@@ -62,6 +67,42 @@ def test_a_result_not_collected_is_cancelled_and_the_child_reaped() -> None:
         os.waitpid(pid, os.WNOHANG)  # no such child any more: not left as a zombie
 
 
+def hold_a_folder(folder: Path) -> None:
+    """Make ``folder``, wait, and remove it on the way out (as a stage removes its temporary files)."""
+    folder.mkdir()
+    try:
+        time.sleep(30)
+    finally:
+        folder.rmdir()
+
+
+def test_a_cancelled_child_cleans_up_after_itself(tmp_path: Path) -> None:
+    folder = tmp_path / "held"
+    with run_in_background(hold_a_folder, folder) as job:
+        deadline = time.monotonic() + 10
+        while not folder.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert folder.exists()
+    assert not folder.exists()  # SIGTERM unwound the stage before the child ended
+    with pytest.raises(ChildProcessError):
+        os.waitpid(job.pid, os.WNOHANG)
+
+
+def test_a_child_that_ignores_terminate_is_killed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(background, "CANCEL_GRACE_SECONDS", 0.3)
+    with run_in_background(ignore_terminate_and_sleep) as job:
+        time.sleep(0.2)  # the child has installed its handler
+        start = time.monotonic()
+    assert time.monotonic() - start < 5
+    with pytest.raises(ChildProcessError):
+        os.waitpid(job.pid, os.WNOHANG)
+
+
+def ignore_terminate_and_sleep() -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    time.sleep(30)
+
+
 @pytest.mark.parametrize("options", ["", "marks: crop\nbleed: 3mm\n"])
 def test_a_pdf_written_in_the_background_is_the_pdf_written_in_the_foreground(tmp_path: Path, options: str) -> None:
     text = SEED_ARTICLE.read_text(encoding="utf-8").replace("---\n", f"---\n{options}", 1)
@@ -79,3 +120,75 @@ def test_a_pdf_written_in_the_background_is_the_pdf_written_in_the_foreground(tm
     grown = [float(v) for v in first_page["/BleedBox"]] != [float(v) for v in first_page["/TrimBox"]]
     assert grown == bool(options)  # the bleed box is set in the background process too
     assert epubcheck_messages(tmp_path / "out2" / "seed.epub") == []
+
+
+COLD_ARTICLE = """\
+---
+title: Interoperability of institutional repositories
+author: Ana Ruiz
+lang: en
+---
+
+Characteristically, interdisciplinary internationalisation notwithstanding, the
+institutionalisation of interoperability requirements was incomprehensibly uncharacteristic.[^1]
+
+![A red square](images/square.png)
+
+<marquee>Removed, with a warning.</marquee>
+
+| Term | Meaning |
+| --- | --- |
+| incomprehensibilities | counterrevolutionaries |
+
+[^1]: A note.
+"""
+
+
+def cold_build(folder: Path, jobs: str) -> subprocess.CompletedProcess[str]:
+    """``build.py`` in a process of its own: WeasyPrint not loaded yet, as on the command line."""
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", "TMPDIR": str(folder / "tmp")}
+    command = [sys.executable, str(REPO / "build.py"), "content/cold.md", "--out", f"out{jobs}", "-j", jobs, "-v"]
+    return subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_a_cold_build_with_a_spare_core_gives_what_a_build_on_one_core_gives(tmp_path: Path) -> None:
+    """With -j 2, a cold build converts the Markdown, draws the cover and writes the PDF in child
+    processes: the same bytes, the same warnings in the same order, the same files recorded as
+    read in the cache, and no font copies left behind."""
+    write_article(tmp_path / "content", COLD_ARTICLE, "cold.md")
+    (tmp_path / "content" / "images").mkdir()
+    PIL.Image.new("RGB", (40, 40), "red").save(tmp_path / "content" / "images" / "square.png")
+    (tmp_path / "pyproject.toml").write_text("[tool.pressroom]\n")
+    (tmp_path / "tmp").mkdir()
+    runs = {jobs: cold_build(tmp_path, jobs) for jobs in ("1", "2")}
+    for run in runs.values():
+        assert run.returncode == 0, run.stderr
+    assert "cover" in runs["2"].stdout and "load" in runs["2"].stdout  # the stages ran apart
+    assert "load" not in runs["1"].stdout
+    warnings = {jobs: [line for line in run.stderr.splitlines() if "warning" in line] for jobs, run in runs.items()}
+    assert any("marquee" in line for line in warnings["1"])
+    assert warnings["1"] == warnings["2"]
+    for suffix in ("pdf", "epub"):
+        assert (tmp_path / "out1" / f"cold.{suffix}").read_bytes() == (tmp_path / "out2" / f"cold.{suffix}").read_bytes()
+    entries = {}
+    for path in (tmp_path / ".cache" / "pressroom").glob("*.json"):
+        entry = json.loads(path.read_text())
+        entries[Path(next(iter(entry["writes"]))).parent.name] = entry
+    assert entries["out1"]["reads"] == entries["out2"]["reads"]
+    assert any(read.endswith("square.png") for read in entries["out2"]["reads"])
+    assert list((tmp_path / "tmp").iterdir()) == []
+    assert epubcheck_messages(tmp_path / "out2" / "cold.epub") == []
+
+
+def test_a_cold_build_reports_an_error_found_while_converting_apart(tmp_path: Path) -> None:
+    write_article(tmp_path / "content", COLD_ARTICLE.replace("images/square.png", "images/missing.png"), "cold.md")
+    (tmp_path / "pyproject.toml").write_text("[tool.pressroom]\n")
+    (tmp_path / "tmp").mkdir()
+    runs = {jobs: cold_build(tmp_path, jobs) for jobs in ("1", "2")}
+    for jobs, run in runs.items():
+        assert run.returncode == 1
+        errors = [line for line in run.stderr.splitlines() if "error" in line]
+        assert errors == [f"content/cold.md:10: error: {errors[0].split('error: ', 1)[1]}"]
+        assert "missing.png" in errors[0]
+        assert not (tmp_path / f"out{jobs}").exists()
+    assert runs["1"].stderr == runs["2"].stderr

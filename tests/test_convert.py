@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import lxml.etree as etree
+import lxml.html
 import pytest
 
 from pressroom.content import load_article
@@ -133,3 +134,30 @@ def test_deep_nesting_is_refused_not_crashed(tmp_path: Path) -> None:
 def test_headings_for_the_table_of_contents(tmp_path: Path) -> None:
     doc, _ = convert_text(tmp_path, "## One\n\n### One.a\n\n## Two\n")
     assert [(h.level, h.id, h.text) for h in doc.headings] == [(2, "one", "One"), (3, "onea", "One.a"), (2, "two", "Two")]
+
+
+def test_a_document_pickles_with_its_tree(tmp_path: Path) -> None:
+    """A document converted in another process arrives whole: same fields, same tree, and a tree
+    of HTML elements (which take attribute names such as epub:type, as the EPUB needs)."""
+    import pickle
+    import shutil
+
+    from helpers import FIXTURES, SEED_ARTICLE
+
+    shutil.copytree(FIXTURES / "manual", tmp_path, dirs_exist_ok=True)  # the guide's images
+    texts = [
+        SEED_ARTICLE.read_text(encoding="utf-8"),
+        (FIXTURES / "manual" / "guide.md").read_text(encoding="utf-8"),
+        "Text<!-- a comment -->, a tail.\n\n- [x] done\n- [ ] open\n\n<div><p>raw <b>html</b></p></div>\n",
+    ]
+    for text in texts:
+        document, _ = convert_text(tmp_path, text)
+        back = pickle.loads(pickle.dumps(document))
+        assert back == document
+        assert etree.tostring(back.tree) == etree.tostring(document.tree)
+        assert {type(element) for element in back.tree.iter()} == {type(element) for element in document.tree.iter()}
+        assert back.epub_html() == document.epub_html()
+    from pressroom.convert import tree_data, tree_from_data
+
+    tree = lxml.html.fragment_fromstring("<div>a<!-- note -->b<p epub:type='x'>c</p>d</div>")
+    assert etree.tostring(tree_from_data(tree_data(tree))) == etree.tostring(tree)
