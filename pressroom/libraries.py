@@ -6,19 +6,27 @@ compiler and the linker to search again, about 35 ms each: 0.6 s of the 1.3 s We
 takes to import here. While WeasyPrint loads, names are answered from ``ldconfig -p`` alone;
 when that cache cannot be read, the standard search runs as usual.
 
-Once loaded, the C types WeasyPrint names as strings (``ffi.new("PangoRectangle *")``) are parsed
-in one pass (:func:`parse_types_at_once`): cffi parses each new type string with pycparser,
-declaring all of WeasyPrint's ~700 type names again every time, ~6 ms per string, and a
-process that lays out one handout meets about 17 of them (0.13 s of a cold build).
+WeasyPrint also hands cffi ~16 KB of C declarations to parse with pycparser at every start
+(~0.1 s). ``make`` compiles them once into an out-of-line cffi module (cffi's own "ABI
+out-of-line" mode: ``python -m pressroom.libraries`` writes ``pressroom/_weasyprint_ffi.py``),
+and while WeasyPrint loads, its ``cffi.FFI()`` gets that module's FFI when it was made from the
+very same declarations (checked by SHA-256), which also parses type strings in C. Without it, or
+for other declarations, cffi parses as usual; the C types WeasyPrint names as strings
+(``ffi.new("PangoRectangle *")``) are then parsed in one pass (:func:`parse_types_at_once`):
+cffi parses each new type string with pycparser, declaring all of WeasyPrint's ~700 type names
+again every time, ~6 ms per string, and a process that lays out one handout meets about 17.
 """
 
 from __future__ import annotations
 
 import ctypes.util
+import hashlib
 import os
 import re
 import subprocess
+import sys
 from functools import lru_cache
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -44,20 +52,109 @@ def cached_find_library(name: str, original=ctypes.util.find_library) -> str | N
 
 
 def load_weasyprint() -> ModuleType:
-    """Import WeasyPrint (once per process) with the fast library search."""
-    import sys
-
+    """Import WeasyPrint (once per process) with the fast library search and, when made, the
+    precompiled C declarations."""
     if "weasyprint" not in sys.modules:
-        original = ctypes.util.find_library
-        ctypes.util.find_library = cached_find_library
+        import cffi
+
+        original, real_ffi = ctypes.util.find_library, cffi.FFI
+
+        def ffi_for(*args: Any, **kwargs: Any) -> Any:
+            if args or kwargs or sys._getframe(1).f_globals.get("__name__") != "weasyprint.text.ffi":
+                return real_ffi(*args, **kwargs)
+            return DeclaredFFI(real_ffi)
+
+        ctypes.util.find_library, cffi.FFI = cached_find_library, ffi_for
         try:
             import weasyprint  # noqa: F401
         finally:
-            ctypes.util.find_library = original
+            ctypes.util.find_library, cffi.FFI = original, real_ffi
     from weasyprint.text.ffi import ffi
 
     parse_types_at_once(ffi)  # once per process, also when something else imported WeasyPrint
     return sys.modules["weasyprint"]
+
+
+PRECOMPILED_MODULE = "pressroom._weasyprint_ffi"
+PRECOMPILED_PATH = Path(__file__).with_name("_weasyprint_ffi.py")
+
+
+class DeclaredFFI:
+    """What WeasyPrint's ``cffi.FFI()`` returns while it loads: its ``cdef`` takes the precompiled
+    FFI when that was made from the same declarations, else makes a real FFI and parses them.
+    Everything else is the chosen FFI's own (methods are looked up once)."""
+
+    def __init__(self, make_ffi: Any):
+        self.make_ffi = make_ffi
+        self.declared: Any = None
+
+    def cdef(self, source: str, *args: Any, **kwargs: Any) -> None:
+        if self.declared is None:
+            self.declared = precompiled_ffi(source)
+            if self.declared is not None and not args and not kwargs:
+                return
+            self.declared = self.make_ffi()
+        self.declared.cdef(source, *args, **kwargs)  # on a precompiled FFI: AttributeError, loudly
+
+    def __getattr__(self, name: str) -> Any:
+        if self.declared is None:
+            self.declared = self.make_ffi()
+        value = getattr(self.declared, name)
+        if callable(value) and not name.startswith("__"):
+            self.__dict__[name] = value  # a bound method: the next call skips __getattr__
+        return value
+
+
+def declarations_digest(source: str) -> str:
+    return hashlib.sha256(source.encode()).hexdigest()
+
+
+def precompiled_ffi(source: str) -> Any | None:
+    """The FFI of the module :func:`precompile_declarations` wrote, if it was made from ``source``."""
+    import importlib
+
+    try:
+        module = importlib.import_module(PRECOMPILED_MODULE)
+    except Exception:  # noqa: BLE001 - not made, or made by another cffi: parse instead
+        return None
+    if getattr(module, "DECLARATIONS_SHA256", None) != declarations_digest(source):
+        return None
+    return module.ffi
+
+
+def weasyprint_declarations() -> str:
+    """The C declarations WeasyPrint hands to cffi (the one ``ffi.cdef`` of its text/ffi.py),
+    read from its source without importing it."""
+    import ast
+    import importlib.util
+
+    spec = importlib.util.find_spec("weasyprint")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("WeasyPrint is not installed")
+    source = (Path(spec.origin).parent / "text" / "ffi.py").read_text(encoding="utf-8")
+    calls = [
+        node for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "cdef"
+    ]  # fmt: skip
+    if len(calls) != 1 or not calls[0].args or not isinstance(calls[0].args[0], ast.Constant):
+        raise RuntimeError("WeasyPrint's text/ffi.py no longer has exactly one ffi.cdef('...') call")
+    return str(calls[0].args[0].value)
+
+
+def precompile_declarations(path: Path = PRECOMPILED_PATH) -> Path:
+    """Write the out-of-line cffi module for WeasyPrint's declarations, and their digest."""
+    import cffi
+    from cffi.recompiler import make_py_source
+
+    source = weasyprint_declarations()
+    builder = cffi.FFI()
+    builder.cdef(source)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    make_py_source(builder, PRECOMPILED_MODULE.rsplit(".", 1)[1], str(partial))
+    with partial.open("a", encoding="utf-8") as stream:
+        stream.write(f'\n# The SHA-256 of the declarations this was made from (pressroom.libraries).\nDECLARATIONS_SHA256 = "{declarations_digest(source)}"\n')
+    os.replace(partial, path)
+    return path
 
 
 # The type strings WeasyPrint 70 passes to ffi.new / ffi.cast (tests/test_libraries.py checks
@@ -103,8 +200,10 @@ def parse_types_at_once(ffi: Any) -> None:
     """Fill ``ffi``'s memo of parsed types with :data:`WEASYPRINT_C_TYPES` from one pycparser
     pass, the way ``FFI.typeof`` fills it one string at a time (cffi's own ``parse_type`` wraps
     the string as the parameter of a dummy function; this names them all as its parameters)."""
-    if isinstance(ffi._parsed_types, ParsedTypes):
-        return
+    if isinstance(ffi, DeclaredFFI):
+        ffi = ffi.declared
+    if not hasattr(ffi, "_parsed_types") or isinstance(ffi._parsed_types, ParsedTypes):
+        return  # precompiled (its types parse in C), or done already
     names = WEASYPRINT_C_TYPES + SIZED_ARRAY_ITEMS
     parser = ffi._parser
     parsed: dict[str, Any] = {}
@@ -118,3 +217,7 @@ def parse_types_at_once(ffi: Any) -> None:
             elif not model_type.is_raw_function:
                 parsed[name] = (ffi._get_cached_btype(model_type), False)
     ffi._parsed_types = ParsedTypes(ffi, items, {**parsed, **ffi._parsed_types})
+
+
+if __name__ == "__main__":  # ``make``: python -m pressroom.libraries
+    print(f"wrote {precompile_declarations().relative_to(Path.cwd()) if Path.cwd() in PRECOMPILED_PATH.parents else PRECOMPILED_PATH}")

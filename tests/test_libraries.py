@@ -1,5 +1,6 @@
-"""Loading WeasyPrint (pressroom.libraries): the C type strings it names are parsed in one pass,
-give the very types cffi's own parse gives, and a build parses no type string on its own."""
+"""Loading WeasyPrint (pressroom.libraries): its C declarations precompiled for cffi and taken only
+when made from the same text; without them, the type strings it names parsed in one pass; either
+way the very types cffi's own parse gives, and a build parses no type string on its own."""
 
 from __future__ import annotations
 
@@ -8,35 +9,72 @@ import subprocess
 import sys
 from pathlib import Path
 
+import cffi
+import pytest
+
 from helpers import REPO, SEED_ARTICLE
 
-from pressroom.libraries import SIZED_ARRAY_ITEMS, WEASYPRINT_C_TYPES, ParsedTypes, load_weasyprint
+from pressroom.libraries import (
+    PRECOMPILED_PATH,
+    SIZED_ARRAY_ITEMS,
+    WEASYPRINT_C_TYPES,
+    DeclaredFFI,
+    ParsedTypes,
+    parse_types_at_once,
+    precompiled_ffi,
+    weasyprint_declarations,
+)
 
 
-def cffi_own_parse(ffi, cdecl: str):
+@pytest.fixture(scope="module")
+def parsed_ffi() -> cffi.FFI:
+    """WeasyPrint's declarations parsed by cffi, as WeasyPrint does without Pressroom."""
+    ffi = cffi.FFI()
+    ffi.cdef(weasyprint_declarations())
+    return ffi
+
+
+def cffi_own_parse(ffi: cffi.FFI, cdecl: str):
     """The ctype cffi builds for ``cdecl`` when it parses the string itself."""
     with ffi._lock:
         return ffi._get_cached_btype(ffi._parser.parse_type(cdecl))
 
 
-def test_the_memo_gives_the_types_cffi_would_parse() -> None:
-    load_weasyprint()
-    from weasyprint.text.ffi import ffi
-
-    assert isinstance(ffi._parsed_types, ParsedTypes)
+def test_the_memo_gives_the_types_cffi_would_parse(parsed_ffi: cffi.FFI) -> None:
+    parse_types_at_once(parsed_ffi)
+    assert isinstance(parsed_ffi._parsed_types, ParsedTypes)
     for cdecl in WEASYPRINT_C_TYPES:
-        assert dict.__contains__(ffi._parsed_types, cdecl), cdecl
-        assert ffi.typeof(cdecl) is cffi_own_parse(ffi, cdecl), cdecl
+        assert dict.__contains__(parsed_ffi._parsed_types, cdecl), cdecl
+        assert parsed_ffi.typeof(cdecl) is cffi_own_parse(parsed_ffi, cdecl), cdecl
     for length in (1, 45, 2650):
         cdecl = f"hb_codepoint_t[{length}]"
-        assert ffi.typeof(cdecl) is cffi_own_parse(ffi, cdecl)
-        assert ffi.sizeof(cdecl) == 4 * length
-    assert list(ffi.new("hb_codepoint_t[3]", [7, 8, 9])) == [7, 8, 9]
-    assert ffi.typeof("int *") is cffi_own_parse(ffi, "int *")  # anything else: parsed as before
+        assert parsed_ffi.typeof(cdecl) is cffi_own_parse(parsed_ffi, cdecl)
+        assert parsed_ffi.sizeof(cdecl) == 4 * length
+    assert list(parsed_ffi.new("hb_codepoint_t[3]", [7, 8, 9])) == [7, 8, 9]
+    assert parsed_ffi.typeof("int *") is cffi_own_parse(parsed_ffi, "int *")  # anything else: parsed as before
+
+
+def test_the_precompiled_declarations_are_made_and_give_the_parsed_types(parsed_ffi: cffi.FFI) -> None:
+    assert PRECOMPILED_PATH.is_file(), "run `make` (python -m pressroom.libraries) first"
+    precompiled = precompiled_ffi(weasyprint_declarations())
+    assert precompiled is not None and type(precompiled).__module__ == "_cffi_backend"
+    names = [*WEASYPRINT_C_TYPES, "hb_codepoint_t[7]", "PangoRectangle", "PangoLogAttr", "FcResult", "PangoStyle", "hb_subset_flags_t", "guint"]
+    for name in names:
+        assert precompiled.typeof(name).cname == parsed_ffi.typeof(name).cname, name
+        if not name.endswith("[]"):  # an open array has no size
+            assert precompiled.sizeof(name) == parsed_ffi.sizeof(name), name
+    assert precompiled_ffi(weasyprint_declarations() + "\nint other(void);") is None  # made from other text: not taken
+
+
+def test_other_declarations_are_parsed_as_usual() -> None:
+    ffi = DeclaredFFI(cffi.FFI)
+    ffi.cdef("int abs(int);")
+    assert isinstance(ffi.declared, cffi.FFI)
+    assert ffi.dlopen(None).abs(-3) == 3
+    assert ffi.sizeof("int") == 4
 
 
 def test_the_type_list_names_every_type_string_in_weasyprints_source() -> None:
-    load_weasyprint()
     import weasyprint
 
     source = "\n".join(path.read_text(encoding="utf-8") for path in Path(weasyprint.__file__).parent.rglob("*.py"))
@@ -45,6 +83,7 @@ def test_the_type_list_names_every_type_string_in_weasyprints_source() -> None:
     assert literals and sized
     assert literals <= set(WEASYPRINT_C_TYPES)
     assert sized <= set(SIZED_ARRAY_ITEMS)
+    assert len(re.findall(r"\bcdef\(", source)) == 1  # the one set of declarations precompiled
 
 
 BUILD_COUNTING_PARSES = """
@@ -55,16 +94,21 @@ original = cparser.Parser.parse_type
 cparser.Parser.parse_type = lambda self, cdecl: parses.append(cdecl) or original(self, cdecl)
 from pressroom.cli import main
 code = main([sys.argv[1], "--out", sys.argv[2], "-j", "1", "--force", "-q"])
-print(code, parses)
+from weasyprint.text.ffi import ffi
+print(code, type(ffi.declared).__module__, parses)
 """
 
 
-def test_a_cold_build_parses_no_type_string_on_its_own(tmp_path: Path) -> None:
+@pytest.mark.parametrize("precompiled", [True, False])
+def test_a_cold_build_parses_no_type_string_on_its_own(tmp_path: Path, precompiled: bool) -> None:
+    script = BUILD_COUNTING_PARSES
+    if not precompiled:  # as if `make` had not made the module
+        script = "import pressroom.libraries as L\nL.PRECOMPILED_MODULE = 'pressroom.no_such_module'\n" + script
     run = subprocess.run(
-        [sys.executable, "-c", BUILD_COUNTING_PARSES, str(SEED_ARTICLE), str(tmp_path)],
+        [sys.executable, "-c", script, str(SEED_ARTICLE), str(tmp_path)],
         cwd=REPO, capture_output=True, text=True, check=False,
-    )
+    )  # fmt: skip
     assert run.returncode == 0, run.stderr
-    assert run.stdout.split()[:1] == ["0"]
-    assert run.stdout.strip() == "0 []", run.stdout  # laid out, subset, written: no slow parse
+    backend = "_cffi_backend" if precompiled else "cffi.api"
+    assert run.stdout.strip() == f"0 {backend} []", run.stdout  # laid out, subset, written: no slow parse
     assert (tmp_path / "professional-organizations.pdf").stat().st_size > 10_000
