@@ -17,7 +17,6 @@ from .assets import Image, clean_svg, read_image_file
 from .cache import layouts_digest
 from .content import Article
 from .errors import BuildError, Warnings, warn
-from .layouts import render
 from .sandbox import Sandbox
 
 COVER_WIDTH_PX = 1600
@@ -90,6 +89,7 @@ def generated_cover(
 def _render_cover(article: Article, search_path: tuple[Path, ...], sandbox: Sandbox, warnings: Warnings) -> Image:
     import pypdfium2
 
+    from .layouts import render
     from .pdf import render_html, write_pdf
 
     html = render(search_path, "cover.html", meta=article.meta)

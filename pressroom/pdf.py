@@ -20,7 +20,6 @@ from .cache import layouts_digest
 from .content import Article
 from .convert import Document, source_line
 from .errors import BuildError, Warnings, warn
-from .layouts import markup, render
 from .glyphs import check_glyphs
 from .htmltree import weasyprint_html
 from .libraries import load_weasyprint
@@ -103,6 +102,8 @@ def handout_html(
     pack_toc: list[dict[str, str]] | None = None,
 ) -> str:
     """The handout as one HTML document, through the shared layouts (or just one ruled notes page)."""
+    from .layouts import markup, render  # Jinja: loaded only by a process that fills layouts
+
     meta = article.meta
     return render(
         search_path,
