@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,18 @@ class Article:
     def display_path(self) -> str:
         """The path as messages show it: relative to the working folder when possible."""
         return display_path(self.source)
+
+
+IDENTIFIER_NAMESPACE = uuid.UUID("6f1c2a4e-9d51-4c57-9a0e-5b7e2f0c8a31")
+
+
+def stable_identifier(article: Article) -> str:
+    """The article's own identifier, else a UUID derived from its URL or slug (same every build):
+    the EPUB's dc:identifier and the seed of the PDF's document id."""
+    if article.meta.identifier:
+        return article.meta.identifier
+    name = article.meta.url or f"pressroom:{article.meta.slug}"
+    return f"urn:uuid:{uuid.uuid5(IDENTIFIER_NAMESPACE, name)}"
 
 
 def display_path(path: Path) -> str:

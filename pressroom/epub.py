@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import uuid
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from lxml import etree
 
 from .assets import Image
 from .chapters import split_chapters
-from .content import Article
+from .content import Article, stable_identifier
 from .convert import Document, Heading
 from .errors import BuildError
 from .layouts import LayoutFiles, markup, render
@@ -30,7 +29,6 @@ from .pagemap import PageStart
 XHTML = "application/xhtml+xml"
 STYLESHEET = "style/epub.css"
 CHAPTER = "chapter.xhtml"
-IDENTIFIER_NAMESPACE = uuid.UUID("6f1c2a4e-9d51-4c57-9a0e-5b7e2f0c8a31")
 
 
 @dataclass
@@ -40,14 +38,6 @@ class TocEntry:
     title: str
     href: str
     children: list[TocEntry] = field(default_factory=list)
-
-
-def stable_identifier(article: Article) -> str:
-    """The article's own identifier, else a UUID derived from its URL or slug (same every build)."""
-    if article.meta.identifier:
-        return article.meta.identifier
-    name = article.meta.url or f"pressroom:{article.meta.slug}"
-    return f"urn:uuid:{uuid.uuid5(IDENTIFIER_NAMESPACE, name)}"
 
 
 def nest_headings(headings: tuple[Heading, ...], files: dict[str, str]) -> list[TocEntry]:

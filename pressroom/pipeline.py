@@ -346,7 +346,7 @@ OUTPUT_ORDER = ("pdf", "booklet.pdf", "epub", "html")  # the order outputs are w
 def handout_pdf(handout: Any, article: Article) -> bytes:
     """The laid-out handout as PDF bytes, with the article's bleed box (a pure function of both:
     it may run in a background process)."""
-    from .epub import stable_identifier
+    from .content import stable_identifier
     from .pdf import set_bleed_box, write_pdf
 
     pdf = write_pdf(handout, article.meta.pdf_variant, stable_identifier(article))
