@@ -35,39 +35,52 @@ class Background(Generic[T]):
 
     def __init__(self, pid: int, reader: int):
         self.pid = pid
-        self.reader = reader
-        self.done = False
+        self.reader: int | None = reader
+        self.status: int | None = None  # the wait status, once the child is reaped
 
     def result(self) -> T:
-        """The stage's return value; its exception is raised here."""
-        self.done = True
-        with os.fdopen(self.reader, "rb") as stream:
-            payload = stream.read()
-        _, status = os.waitpid(self.pid, 0)
-        if not payload:
-            raise ChildFailed(f"the background process ended without a result (wait status {status})")
-        ok, value = pickle.loads(payload)
+        """The stage's return value; its exception is raised here. Interrupted while waiting
+        (Ctrl-C, SIGTERM), the child is stopped and reaped before the interruption goes on."""
+        if self.reader is None:
+            raise RuntimeError("the result of this background process was already collected")
+        try:
+            with os.fdopen(self.reader, "rb") as stream:
+                self.reader = None
+                payload = stream.read()
+            self.status = os.waitpid(self.pid, 0)[1]
+        except BaseException:
+            self.cancel()
+            raise
+        try:
+            ok, value = pickle.loads(payload)
+        except Exception:  # noqa: BLE001 - empty or cut short: the child died while sending
+            raise ChildFailed(f"the background process ended without a whole result (wait status {self.status})") from None
         if not ok:
             raise value
         return value
 
     def cancel(self) -> None:
-        """Stop the child if its result was not collected (this process failed first): SIGTERM,
-        which lets it clean up after itself (its ``finally`` blocks run), then SIGKILL if it is
-        still there after :data:`CANCEL_GRACE_SECONDS`."""
-        if self.done:
+        """Stop the child if it has not been reaped (this process failed first): SIGTERM, which
+        lets it clean up after itself (its ``finally`` blocks run), then SIGKILL if it is still
+        there after :data:`CANCEL_GRACE_SECONDS`."""
+        if self.reader is not None:
+            os.close(self.reader)
+            self.reader = None
+        if self.status is not None:
             return
-        self.done = True
-        os.close(self.reader)
         try:
             os.kill(self.pid, signal.SIGTERM)
         except ProcessLookupError:
             pass
         deadline = time.monotonic() + CANCEL_GRACE_SECONDS
-        while os.waitpid(self.pid, os.WNOHANG) == (0, 0):
+        while True:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.status = status
+                return
             if time.monotonic() > deadline:
                 os.kill(self.pid, signal.SIGKILL)
-                os.waitpid(self.pid, 0)
+                self.status = os.waitpid(self.pid, 0)[1]
                 return
             time.sleep(0.005)
 
@@ -79,6 +92,7 @@ class Background(Generic[T]):
 
 
 CANCEL_GRACE_SECONDS = 2.0
+STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 
 
 def _exit_on_terminate(signum: int, frame: object) -> None:
@@ -86,29 +100,50 @@ def _exit_on_terminate(signum: int, frame: object) -> None:
 
 
 def run_in_background(function: Callable[..., T], *args: Any) -> Background[T]:
-    """Start ``function(*args)`` in a forked copy of this process."""
+    """Start ``function(*args)`` in a forked copy of this process.
+
+    SIGTERM and SIGINT are held back across the fork, so that neither process meets one while the
+    child still has its parent's handlers (the child would unwind its parent's stack); the child
+    then ends on SIGTERM by unwinding the stage only.
+    """
     reader, writer = os.pipe()
-    pid = os.fork()
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        pid = os.fork()
+    except BaseException:
+        os.close(reader)
+        os.close(writer)
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        raise
     if pid == 0:  # the child: run, send, and leave without running this process's exit handlers
         status = 0
         try:
             signal.signal(signal.SIGTERM, _exit_on_terminate)
+            signal.signal(signal.SIGINT, _exit_on_terminate)
             os.close(reader)
             try:
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
                 payload = pickle.dumps((True, function(*args)))
             except BaseException as exc:  # noqa: BLE001 - every failure goes back to the parent
-                try:
-                    payload = pickle.dumps((False, exc))
-                except Exception:  # noqa: BLE001 - an exception that does not pickle
-                    payload = pickle.dumps((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
+                payload = pickle.dumps((False, picklable(exc)))
             with os.fdopen(writer, "wb") as stream:
                 stream.write(payload)
         except BaseException:  # noqa: BLE001
             status = 1
         finally:
             os._exit(status)
+    signal.pthread_sigmask(signal.SIG_SETMASK, held)
     os.close(writer)
     return Background(pid, reader)
+
+
+def picklable(exc: BaseException) -> BaseException:
+    """``exc`` if it survives pickling both ways, else a RuntimeError with its message."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:  # noqa: BLE001 - an exception that does not pickle
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
 
 
 @dataclass
@@ -117,7 +152,7 @@ class StageOutcome:
     it read through the sandbox, and the seconds it took."""
 
     value: Any
-    failure: Exception | None
+    failure: BaseException | None
     warnings: list[Diagnostic]
     reads: list[str]
     seconds: float
@@ -133,7 +168,7 @@ def _run_stage(sandbox: Sandbox, warnings: list[Diagnostic], function: Callable[
     try:
         value, failure = function(*args), None
     except Exception as exc:  # noqa: BLE001 - raised again in the parent, after its warnings
-        value, failure = None, exc
+        value, failure = None, picklable(exc)
     return StageOutcome(value, failure, warnings[known_warnings:], sandbox.reads[known_reads:], time.perf_counter() - start)
 
 

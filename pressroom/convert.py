@@ -214,6 +214,29 @@ def locate_reference(article: Article, reference: str) -> int | None:
     return source_line(article, reference[:60]) if reference else None
 
 
+# A character reference the HTML parser turns into a character XML forbids (&#12;, &#x1b;, &#xFFFE;).
+CONTROL_REFERENCE = re.compile(r"&#(?:0*(?:[0-8]|1[124-9]|2[0-9]|3[01]|127)|[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F]|7[fF]|[fF]{3}[eEfF]));")
+
+
+def remove_control_characters(root: lxml.html.HtmlElement) -> bool:
+    """Take out of the tree the characters XML forbids, which character references in raw HTML or
+    Markdown can still put there (the HTML parser accepts them; XHTML, and lxml's own setters, do
+    not). True when there were any."""
+    found = False
+    for element in root.iter():
+        for name in ("text", "tail"):
+            value = getattr(element, name)
+            if value and CONTROL_CHARACTERS.search(value):
+                setattr(element, name, CONTROL_CHARACTERS.sub("", value))
+                found = True
+        if isinstance(element.tag, str):
+            for key, value in element.attrib.items():
+                if CONTROL_CHARACTERS.search(value):
+                    element.set(key, CONTROL_CHARACTERS.sub("", value))
+                    found = True
+    return found
+
+
 def markdown_to_html(article: Article, warnings: Warnings) -> str:
     """Run Python-Markdown with a fresh converter; refuse absurd nesting rather than crash."""
     body = article.body
@@ -652,6 +675,9 @@ def convert(article: Article, sandbox: Sandbox, warnings: Warnings, prefix: str 
     html = task_boxes(markdown_to_html(article, warnings))
     report_removed_html(html, article, warnings)
     root = parse_fragment(sanitise(html))
+    if remove_control_characters(root):
+        line = next((article.body_line + i for i, text in enumerate(article.body.split("\n")) if CONTROL_REFERENCE.search(text)), None)
+        warn(warnings, "control characters removed (they are not allowed in XHTML)", article.display_path, line)
     repair_content_model(root)
     repair_lists(root)
     fix_ids(root)

@@ -96,6 +96,19 @@ class DeclaredFFI:
             self.declared = self.make_ffi()
         self.declared.cdef(source, *args, **kwargs)  # on a precompiled FFI: AttributeError, loudly
 
+    def dlopen(self, name: str, *args: Any) -> Any:
+        """A library by name; like cffi's own ``dlopen``, a bare name the loader does not know is
+        looked up with ``find_library`` (a precompiled FFI's ``dlopen`` does not do that)."""
+        if self.declared is None:
+            self.declared = self.make_ffi()
+        try:
+            return self.declared.dlopen(name, *args)
+        except OSError:
+            found = ctypes.util.find_library(name) if "/" not in name else None
+            if not found:
+                raise
+            return self.declared.dlopen(found, *args)
+
     def __getattr__(self, name: str) -> Any:
         if self.declared is None:
             self.declared = self.make_ffi()

@@ -98,6 +98,40 @@ def test_a_child_that_ignores_terminate_is_killed(monkeypatch: pytest.MonkeyPatc
         os.waitpid(job.pid, os.WNOHANG)
 
 
+class Interrupted(Exception):
+    pass
+
+
+def test_waiting_interrupted_stops_and_reaps_the_child(tmp_path: Path) -> None:
+    """Ctrl-C or SIGTERM while this process waits for a result: the child is not left running."""
+    folder = tmp_path / "held"
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise Interrupted
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        job = run_in_background(hold_a_folder, folder)
+        signal.setitimer(signal.ITIMER_REAL, 0.5)
+        with pytest.raises(Interrupted):
+            job.result()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert not folder.exists()  # the child cleaned up on SIGTERM
+    with pytest.raises(ChildProcessError):
+        os.waitpid(job.pid, os.WNOHANG)
+    job.cancel()  # nothing left to do: no error
+
+
+def test_a_result_is_collected_once() -> None:
+    job = run_in_background(child_pid_and_data, 256)
+    job.result()
+    with pytest.raises(RuntimeError, match="already collected"):
+        job.result()
+    job.cancel()
+
+
 def ignore_terminate_and_sleep() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     time.sleep(30)
@@ -131,6 +165,7 @@ lang: en
 
 Characteristically, interdisciplinary internationalisation notwithstanding, the
 institutionalisation of interoperability requirements was incomprehensibly uncharacteristic.[^1]
+A form&#12;feed written as a character reference is dropped.
 
 ![A red square](images/square.png)
 
@@ -167,6 +202,7 @@ def test_a_cold_build_with_a_spare_core_gives_what_a_build_on_one_core_gives(tmp
     assert "load" not in runs["1"].stdout
     warnings = {jobs: [line for line in run.stderr.splitlines() if "warning" in line] for jobs, run in runs.items()}
     assert any("marquee" in line for line in warnings["1"])
+    assert "content/cold.md:9: warning: control characters removed (they are not allowed in XHTML)" in warnings["1"]
     assert warnings["1"] == warnings["2"]
     for suffix in ("pdf", "epub"):
         assert (tmp_path / "out1" / f"cold.{suffix}").read_bytes() == (tmp_path / "out2" / f"cold.{suffix}").read_bytes()
@@ -188,7 +224,7 @@ def test_a_cold_build_reports_an_error_found_while_converting_apart(tmp_path: Pa
     for jobs, run in runs.items():
         assert run.returncode == 1
         errors = [line for line in run.stderr.splitlines() if "error" in line]
-        assert errors == [f"content/cold.md:10: error: {errors[0].split('error: ', 1)[1]}"]
+        assert errors == [f"content/cold.md:11: error: {errors[0].split('error: ', 1)[1]}"]
         assert "missing.png" in errors[0]
         assert not (tmp_path / f"out{jobs}").exists()
     assert runs["1"].stderr == runs["2"].stderr

@@ -161,3 +161,15 @@ def test_a_document_pickles_with_its_tree(tmp_path: Path) -> None:
 
     tree = lxml.html.fragment_fromstring("<div>a<!-- note -->b<p epub:type='x'>c</p>d</div>")
     assert etree.tostring(tree_from_data(tree_data(tree))) == etree.tostring(tree)
+
+
+def test_control_characters_from_character_references_are_removed_with_a_warning(tmp_path: Path) -> None:
+    """The HTML parser turns &#12; into a form feed, which XHTML forbids: taken out, with the line."""
+    import pickle
+
+    text = "First line.\n\nForm&#12;feed, escape &#x1b;, &#xFFFE; and a return &#13; kept.\n\n<span title=\"a&#7;b\">x</span>\n"
+    document, warnings = convert_text(tmp_path, text)
+    assert warnings == ["doc.md:3: warning: control characters removed (they are not allowed in XHTML)"]
+    assert "Formfeed, escape , " in document.epub_html()
+    assert 'title="ab"' in document.epub_html()
+    assert pickle.loads(pickle.dumps(document)).epub_html() == document.epub_html()

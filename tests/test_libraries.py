@@ -112,3 +112,15 @@ def test_a_cold_build_parses_no_type_string_on_its_own(tmp_path: Path, precompil
     backend = "_cffi_backend" if precompiled else "cffi.api"
     assert run.stdout.strip() == f"0 {backend} []", run.stdout  # laid out, subset, written: no slow parse
     assert (tmp_path / "professional-organizations.pdf").stat().st_size > 10_000
+
+
+def test_a_library_named_as_find_library_knows_it_opens_with_the_precompiled_ffi() -> None:
+    ffi = DeclaredFFI(cffi.FFI)
+    ffi.cdef(weasyprint_declarations())
+    assert type(ffi.declared).__module__ == "_cffi_backend"
+    with pytest.raises(OSError):
+        ffi.declared.dlopen("pango-1.0")  # the precompiled FFI alone: no such file
+    pango = ffi.dlopen("pango-1.0", ffi.RTLD_NOW)  # found as cffi's own dlopen finds it
+    assert pango.pango_units_from_double(1) == 1024
+    with pytest.raises(OSError):
+        ffi.dlopen("no-such-library-anywhere")
