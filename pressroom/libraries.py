@@ -55,24 +55,45 @@ def load_weasyprint() -> ModuleType:
     """Import WeasyPrint (once per process) with the fast library search and, when made, the
     precompiled C declarations."""
     if "weasyprint" not in sys.modules:
-        import cffi
-
-        original, real_ffi = ctypes.util.find_library, cffi.FFI
-
-        def ffi_for(*args: Any, **kwargs: Any) -> Any:
-            if args or kwargs or sys._getframe(1).f_globals.get("__name__") != "weasyprint.text.ffi":
-                return real_ffi(*args, **kwargs)
-            return DeclaredFFI(real_ffi)
-
-        ctypes.util.find_library, cffi.FFI = cached_find_library, ffi_for
         try:
-            import weasyprint  # noqa: F401
-        finally:
-            ctypes.util.find_library, cffi.FFI = original, real_ffi
+            import_weasyprint(precompiled=True)
+        except OSError:
+            # A library the precompiled FFI's dlopen could not find by WeasyPrint's names (it does
+            # not ask find_library, as cffi's own dlopen does): load again, the usual way.
+            for name in [name for name in sys.modules if name == "weasyprint" or name.startswith("weasyprint.")]:
+                del sys.modules[name]
+            import_weasyprint(precompiled=False)
     from weasyprint.text.ffi import ffi
 
     parse_types_at_once(ffi)  # once per process, also when something else imported WeasyPrint
     return sys.modules["weasyprint"]
+
+
+def import_weasyprint(precompiled: bool) -> None:
+    """``import weasyprint`` with the library search from the linker cache and, if
+    ``precompiled``, :class:`DeclaredFFI` standing in for its ``cffi.FFI()``."""
+    import contextlib
+    import io
+
+    import cffi
+
+    original, real_ffi = ctypes.util.find_library, cffi.FFI
+
+    def ffi_for(*args: Any, **kwargs: Any) -> Any:
+        if args or kwargs or sys._getframe(1).f_globals.get("__name__") != "weasyprint.text.ffi":
+            return real_ffi(*args, **kwargs)
+        return DeclaredFFI(real_ffi)
+
+    ctypes.util.find_library = cached_find_library
+    if precompiled:
+        cffi.FFI = ffi_for
+    try:
+        # WeasyPrint prints installation advice before failing to find a library; a first attempt
+        # that is tried again keeps it to itself.
+        with contextlib.redirect_stdout(io.StringIO()) if precompiled else contextlib.nullcontext():
+            import weasyprint  # noqa: F401
+    finally:
+        ctypes.util.find_library, cffi.FFI = original, real_ffi
 
 
 PRECOMPILED_MODULE = "pressroom._weasyprint_ffi"
@@ -95,19 +116,6 @@ class DeclaredFFI:
                 return
             self.declared = self.make_ffi()
         self.declared.cdef(source, *args, **kwargs)  # on a precompiled FFI: AttributeError, loudly
-
-    def dlopen(self, name: str, *args: Any) -> Any:
-        """A library by name; like cffi's own ``dlopen``, a bare name the loader does not know is
-        looked up with ``find_library`` (a precompiled FFI's ``dlopen`` does not do that)."""
-        if self.declared is None:
-            self.declared = self.make_ffi()
-        try:
-            return self.declared.dlopen(name, *args)
-        except OSError:
-            found = ctypes.util.find_library(name) if "/" not in name else None
-            if not found:
-                raise
-            return self.declared.dlopen(found, *args)
 
     def __getattr__(self, name: str) -> Any:
         if self.declared is None:
