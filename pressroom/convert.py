@@ -100,6 +100,7 @@ FLOW_ONLY = {
     "h1", "h2", "h3", "h4", "h5", "h6", "hr", "ol", "p", "pre", "section", "table", "ul", "figcaption",
 }  # fmt: skip
 REQUIRED_PARENT = {"li": {"ul", "ol"}, "dt": {"dl"}, "dd": {"dl"}, "figcaption": {"figure"}}
+CONTROL_WARNING = "control characters removed (they are not allowed in XHTML)"
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 MAX_NESTING = 100
 
@@ -243,7 +244,7 @@ def markdown_to_html(article: Article, warnings: Warnings) -> str:
     match = CONTROL_CHARACTERS.search(body)
     if match:
         line = article.body_line + body[: match.start()].count("\n")
-        warn(warnings, "control characters removed (they are not allowed in XHTML)", article.display_path, line)
+        warn(warnings, CONTROL_WARNING, article.display_path, line)
         body = CONTROL_CHARACTERS.sub("", body)
     depth_line = deepest_nesting(body)
     if depth_line is not None:
@@ -677,7 +678,7 @@ def convert(article: Article, sandbox: Sandbox, warnings: Warnings, prefix: str 
     root = parse_fragment(sanitise(html))
     if remove_control_characters(root):
         line = next((article.body_line + i for i, text in enumerate(article.body.split("\n")) if CONTROL_REFERENCE.search(text)), None)
-        warn(warnings, "control characters removed (they are not allowed in XHTML)", article.display_path, line)
+        warn(warnings, CONTROL_WARNING, article.display_path, line)
     repair_content_model(root)
     repair_lists(root)
     fix_ids(root)

@@ -275,8 +275,9 @@ def render_outputs(
         def in_background(function: Callable[..., Any], *args: Any) -> Any:
             return running.enter_context(run_stage_in_background(sandbox, warnings, function, *args))
 
+        printed = laid_out(formats)
         html = None
-        if overlap and document is None and "weasyprint" not in sys.modules:
+        if printed and overlap and document is None and "weasyprint" not in sys.modules:
             # A cold process with a spare core: a copy of it converts the Markdown, fills the
             # layouts and reads the hyphenation patterns while this one loads WeasyPrint (~0.5 s).
             preparing = in_background(prepared_handout, article, sandbox, search_path, dates, warnings)
@@ -299,15 +300,15 @@ def render_outputs(
             from .cover import cover_apart
 
             drawing = in_background(cover_apart, article, search_path, sandbox, warnings, covers)
-        with clock("layout"):
-            from .pagemap import page_starts
-            from .pdf import booklet_pdf, layout_handout, render_html
+        if printed:
+            with clock("layout"):
+                from .pdf import layout_handout, render_html
 
-            # The EPUB's page-list needs the print layout too, so it is laid out once for both.
-            if html is None:
-                handout = layout_handout(article, document, search_path, sandbox, dates, warnings, pack_toc)
-            else:
-                handout = render_html(html, article, sandbox, warnings, search_path)
+                # The EPUB's page-list needs the print layout too, so it is laid out once for both.
+                if html is None:
+                    handout = layout_handout(article, document, search_path, sandbox, dates, warnings, pack_toc)
+                else:
+                    handout = render_html(html, article, sandbox, warnings, search_path)
         printing = None
         if "pdf" in formats and "epub" in formats and overlap:
             # A spare core writes the PDF in a copy of this process while this one makes the EPUB.
@@ -319,6 +320,7 @@ def render_outputs(
             with clock("epub"):
                 from .cover import make_cover
                 from .epub import build_epub
+                from .pagemap import page_starts
 
                 if drawing is None:
                     cover = make_cover(article, search_path, sandbox, warnings, covers)
@@ -330,6 +332,8 @@ def render_outputs(
             outputs["pdf"], timings["pdf"] = stage_result(printing, sandbox, warnings)  # the time the child took
     if article.meta.booklet and "pdf" in outputs:
         with clock("pdf"):
+            from .pdf import booklet_pdf
+
             outputs["booklet.pdf"] = booklet_pdf(article, document, outputs["pdf"], search_path, sandbox, dates, warnings)
     if "html" in formats:
         with clock("html"):
@@ -338,6 +342,12 @@ def render_outputs(
             downloads = [{"href": f"../{article.meta.slug}.{f}", "label": f.upper()} for f in ("pdf", "epub") if f in formats]
             outputs["html"] = web_files(article, document, search_path, downloads)
     return {suffix: outputs[suffix] for suffix in OUTPUT_ORDER if suffix in outputs}
+
+
+def laid_out(formats: Iterable[str]) -> bool:
+    """Whether these outputs need the handout laid out in pages (WeasyPrint): the PDF and the
+    EPUB (its page-list) do, the web edition alone does not."""
+    return "pdf" in formats or "epub" in formats
 
 
 OUTPUT_ORDER = ("pdf", "booklet.pdf", "epub", "html")  # the order outputs are written and reported in
@@ -411,14 +421,18 @@ class Stopwatch:
             self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - start
 
 
-def _warm_up() -> None:
-    """Worker start-up: load WeasyPrint and the layout code once per process, not per article."""
-    from . import convert, epub, pdf  # noqa: F401
-    from .libraries import load_weasyprint
+def _warm_up(printed: bool = True) -> None:
+    """Worker start-up: load the conversion code and, when PDFs or EPUBs are wanted, WeasyPrint
+    and the layout code once per process, not per article."""
+    from . import convert
 
     gc.enable()  # a worker lives for many articles, even when its parent runs without the collector
-    load_weasyprint()
     convert.markdown_extensions()  # Python-Markdown and its extensions, imported
+    if printed:
+        from . import epub, pdf  # noqa: F401
+        from .libraries import load_weasyprint
+
+        load_weasyprint()
 
 
 def build_many(
@@ -453,7 +467,7 @@ def build_many(
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    pool = ProcessPoolExecutor(max_workers=min(jobs, len(pending)), initializer=_warm_up)
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(pending)), initializer=_warm_up, initargs=(laid_out(formats),))
     try:
         futures = {index: pool.submit(build_article, source, project, out_dir, formats, overrides, cache) for index, source in pending}
         for index in range(len(sources)):

@@ -75,14 +75,26 @@ def test_warnings_are_repeated_for_unchanged_articles(project: Path) -> None:
     assert first.err == second.err and "unchanged dist/c.epub" in second.out
 
 
-def test_a_no_op_build_does_not_load_weasyprint(project: Path) -> None:
-    """Nor the YAML parser: without a slug in the front matter, the output name is the file name."""
-    code = "import sys; from pressroom.cli import main; code = main([]); print(code, 'weasyprint' in sys.modules or 'yaml' in sys.modules)"
+def exit_code_and_loaded(project: Path, args: list[str], modules: tuple[str, ...]) -> str:
+    """``main(args)`` in a fresh process in ``project``: "<exit code> <whether any of modules was loaded>"."""
+    code = f"import sys; from pressroom.cli import main; code = main({args!r}); print(code, any(m in sys.modules for m in {modules!r}))"
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=project, capture_output=True, text=True, timeout=120,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )  # fmt: skip
-    assert result.stdout.splitlines()[-1] == "0 False", result.stderr
+    assert result.stdout, result.stderr
+    return result.stdout.splitlines()[-1]
+
+
+def test_a_no_op_build_does_not_load_weasyprint(project: Path) -> None:
+    """Nor the YAML parser: without a slug in the front matter, the output name is the file name."""
+    assert exit_code_and_loaded(project, [], ("weasyprint", "yaml")) == "0 False"
+
+
+def test_a_web_edition_alone_does_not_load_weasyprint(project: Path) -> None:
+    """Nothing to lay out in pages: no WeasyPrint, and the page is written."""
+    assert exit_code_and_loaded(project, ["--format", "html", "--out", "web", "-j", "1"], ("weasyprint",)) == "0 False"
+    assert sorted(p.parent.name for p in (project / "web").glob("*/index.html"))
 
 
 def test_cache_entries_record_reads_and_writes(project: Path) -> None:
