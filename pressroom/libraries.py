@@ -15,16 +15,24 @@ for other declarations, cffi parses as usual; the C types WeasyPrint names as st
 (``ffi.new("PangoRectangle *")``) are then parsed in one pass (:func:`parse_types_at_once`):
 cffi parses each new type string with pycparser, declaring all of WeasyPrint's ~700 type names
 again every time, ~6 ms per string, and a process that lays out one handout meets about 17.
+
+Two fontTools modules WeasyPrint imports at start-up serve only rare fonts: ``fontTools.subset``
+(subsetting when HarfBuzz cannot) and ``fontTools.varLib.instancer`` (variable fonts). Together
+with what they pull in they are ~0.15 s of a cold start; while WeasyPrint loads they are
+:class:`DeferredModule` stand-ins that import the real module on first use.
 """
 
 from __future__ import annotations
 
 import ctypes.util
 import hashlib
+import importlib
 import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
@@ -90,10 +98,65 @@ def import_weasyprint(precompiled: bool) -> None:
     try:
         # WeasyPrint prints installation advice before failing to find a library; a first attempt
         # that is tried again keeps it to itself.
-        with contextlib.redirect_stdout(io.StringIO()) if precompiled else contextlib.nullcontext():
+        with contextlib.redirect_stdout(io.StringIO()) if precompiled else contextlib.nullcontext(), deferred_modules():
             import weasyprint  # noqa: F401
     finally:
         ctypes.util.find_library, cffi.FFI = original, real_ffi
+
+
+# Modules WeasyPrint imports at start-up and uses only for rare fonts, with the names it imports
+# from them (weasyprint/pdf/fonts.py; tests/test_libraries.py checks this against its source).
+DEFERRED_MODULES: dict[str, tuple[str, ...]] = {
+    "fontTools.subset": (),  # ``from fontTools import subset``: used as ``subset.Options`` etc.
+    "fontTools.varLib.instancer": ("instantiateVariableFont",),
+}
+
+
+class DeferredModule(ModuleType):
+    """Stands in for a module until something reads from it; then imports the real one and
+    answers from it. ``functions`` are the names imported from it by name (``from m import f``):
+    each is a function that imports the real module when called."""
+
+    def __init__(self, name: str, functions: tuple[str, ...] = ()):
+        super().__init__(name, f"{name}, imported on first use")
+        for function in functions:
+            setattr(self, function, self._forwarder(function))
+
+    def real(self) -> ModuleType:
+        """The real module, imported the first time it is asked for."""
+        real = self.__dict__.get("_pressroom_real")
+        if real is None:
+            if sys.modules.get(self.__name__) is self:
+                del sys.modules[self.__name__]
+            real = self.__dict__["_pressroom_real"] = importlib.import_module(self.__name__)
+        return real
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)  # copy, pickle and import machinery probing: not a use
+        return getattr(self.real(), name)
+
+    def _forwarder(self, name: str) -> Any:
+        def forward(*args: Any, **kwargs: Any) -> Any:
+            return getattr(self.real(), name)(*args, **kwargs)
+
+        forward.__name__ = forward.__qualname__ = name
+        forward.__doc__ = f"{self.__name__}.{name}, imported on first call."
+        return forward
+
+
+@contextmanager
+def deferred_modules() -> Iterator[None]:
+    """:data:`DEFERRED_MODULES` not yet imported are stand-ins while this block runs; afterwards
+    an import of them finds the real modules (the stand-ins handed out keep working)."""
+    placed = {name: DeferredModule(name, functions) for name, functions in DEFERRED_MODULES.items() if name not in sys.modules}
+    sys.modules.update(placed)
+    try:
+        yield
+    finally:
+        for name, module in placed.items():
+            if sys.modules.get(name) is module:
+                del sys.modules[name]
 
 
 PRECOMPILED_MODULE = "pressroom._weasyprint_ffi"
@@ -132,8 +195,6 @@ def declarations_digest(source: str) -> str:
 
 def precompiled_ffi(source: str) -> Any | None:
     """The FFI of the module :func:`precompile_declarations` wrote, if it was made from ``source``."""
-    import importlib
-
     try:
         module = importlib.import_module(PRECOMPILED_MODULE)
     except Exception:  # noqa: BLE001 - not made, or made by another cffi: parse instead

@@ -306,6 +306,9 @@ def render_outputs(
 
                 # The EPUB's page-list needs the print layout too, so it is laid out once for both.
                 if html is None:
+                    from .hyphenation import patterns_for
+
+                    patterns_for(article.meta.lang)  # into Pyphen's cache, from the parsed copy kept
                     handout = layout_handout(article, document, search_path, sandbox, dates, warnings, pack_toc)
                 else:
                     handout = render_html(html, article, sandbox, warnings, search_path)

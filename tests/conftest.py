@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +13,20 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from helpers import FIXTURES, SEED_ARTICLE, Run, run_cli  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def user_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Builds in the tests keep what they cache per user (hyphenation patterns) in a folder of
+    the session's, not in the home folder of whoever runs them."""
+    saved = os.environ.get("XDG_CACHE_HOME")
+    folder = tmp_path_factory.mktemp("user-cache")
+    os.environ["XDG_CACHE_HOME"] = str(folder)
+    yield folder
+    if saved is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = saved
 
 
 @dataclass

@@ -1,13 +1,15 @@
-"""Hyphenation patterns handed from one process to another (pressroom.hyphenation)."""
+"""Hyphenation patterns kept parsed and handed from one process to another (pressroom.hyphenation)."""
 
 from __future__ import annotations
 
+import json
 import pickle
+from pathlib import Path
 
 import pyphen
 import pytest
 
-from pressroom.hyphenation import adopt, patterns_for
+from pressroom.hyphenation import adopt, default_store, dictionary_to_json, patterns_for, stored_name, stored_patterns
 
 
 def test_patterns_parsed_elsewhere_hyphenate_without_parsing_again(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -29,3 +31,87 @@ def test_patterns_parsed_elsewhere_hyphenate_without_parsing_again(monkeypatch: 
 @pytest.mark.parametrize("lang", [None, "", "tlh"])
 def test_no_patterns_for_a_language_pyphen_does_not_know(lang: str | None) -> None:
     assert patterns_for(lang) == {}
+
+
+WORDS = ["interoperability", "hyphenation", "conference", "accessibility", "bibliography", "organizations", "a"]
+
+
+def positions(dictionary) -> list[list[int]]:  # type: ignore[no-untyped-def]
+    return [dictionary.positions(word) for word in WORDS]
+
+
+def test_patterns_are_kept_parsed_and_loaded_without_parsing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = pyphen.LANGUAGES["en"]
+    parsed = pyphen.HyphDict(path)
+    first = stored_patterns(path, tmp_path)
+    kept = tmp_path / stored_name(path)
+    assert kept.is_file() and json.loads(kept.read_bytes())["format"] == 1
+    assert first.patterns == parsed.patterns and positions(first) == positions(parsed)
+
+    def no_parsing(self, path):  # type: ignore[no-untyped-def]
+        raise AssertionError(f"parsed {path} again")
+
+    monkeypatch.setattr(pyphen.HyphDict, "__init__", no_parsing)
+    loaded = stored_patterns(path, tmp_path)
+    assert loaded.patterns == parsed.patterns and loaded.maxlen == parsed.maxlen
+    assert positions(loaded) == positions(parsed)
+    assert [str(p) for p in loaded.positions("interoperability")] == ["2", "5", "7", "9", "11", "13"]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"not json",
+        b"[]",
+        b'{"format": 99, "keys": [".ab"], "starts": [1], "values": [[1]]}',
+        b'{"format": 1, "keys": [], "starts": [], "values": []}',
+        b'{"format": 1, "keys": [".ab"], "starts": [1], "values": [["1"]]}',  # a value that is not a number
+        b'{"format": 1, "keys": [".ab"], "starts": [1], "values": [1]}',
+        b'{"format": 1, "keys": [".ab", ".ac"], "starts": [1], "values": [[1]]}',
+        b'{"format": 1, "keys": [7], "starts": [1], "values": [[1]]}',
+        b'{"format": 1, "keys": ".ab", "starts": [1], "values": [[1]]}',
+        b'{"format": 1}',
+    ],
+)
+def test_a_kept_file_that_is_not_well_formed_is_parsed_again_and_replaced(tmp_path: Path, content: bytes) -> None:
+    path = pyphen.LANGUAGES["en"]
+    kept = tmp_path / stored_name(path)
+    kept.write_bytes(content)
+    dictionary = stored_patterns(path, tmp_path)
+    assert positions(dictionary) == positions(pyphen.HyphDict(path))
+    assert json.loads(kept.read_bytes())["format"] == 1
+
+
+def test_an_unwritable_cache_folder_only_costs_the_parse(tmp_path: Path) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("a file where the folder would be")
+    path = pyphen.LANGUAGES["en"]
+    assert positions(stored_patterns(path, blocked / "hyphenation")) == positions(pyphen.HyphDict(path))
+
+
+def test_an_edited_pattern_file_is_kept_under_a_new_name(tmp_path: Path) -> None:
+    copy = tmp_path / "hyph_xx.dic"
+    copy.write_bytes(pyphen.LANGUAGES["en"].read_bytes())
+    before = stored_name(copy)
+    copy.write_bytes(copy.read_bytes() + b"\n1zq1\n")
+    assert stored_name(copy) != before
+    assert before.startswith("hyph_xx-") and before.endswith(".json")
+
+
+def test_patterns_with_non_standard_hyphenation_are_parsed_not_kept(tmp_path: Path) -> None:
+    path = pyphen.LANGUAGES["hu"]  # Hungarian has alternatives ("ssz" → "sz-sz"): not plain numbers
+    assert dictionary_to_json(pyphen.HyphDict(path)) is None
+    dictionary = stored_patterns(path, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+    assert positions(dictionary) == positions(pyphen.HyphDict(path))
+
+
+def test_the_cache_folder_follows_xdg_and_can_be_switched_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert default_store() == tmp_path / "pressroom" / "hyphenation"
+    monkeypatch.setattr(pyphen, "hdcache", {})
+    patterns_for("en")
+    assert [p.name for p in (tmp_path / "pressroom" / "hyphenation").iterdir()] == [stored_name(pyphen.LANGUAGES["en"])]
+    monkeypatch.setenv("PRESSROOM_HYPHENATION_CACHE", "off")
+    assert default_store() is None

@@ -15,10 +15,12 @@ import pytest
 from helpers import REPO, SEED_ARTICLE
 
 from pressroom.libraries import (
+    DEFERRED_MODULES,
     PRECOMPILED_PATH,
     SIZED_ARRAY_ITEMS,
     WEASYPRINT_C_TYPES,
     DeclaredFFI,
+    DeferredModule,
     ParsedTypes,
     parse_types_at_once,
     precompiled_ffi,
@@ -134,3 +136,61 @@ def test_weasyprint_loads_the_usual_way_when_the_precompiled_ffi_cannot_open_a_l
     run = subprocess.run([sys.executable, "-c", LOAD_WITH_A_LIBRARY_NOT_FOUND], cwd=REPO, capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stderr
     assert run.stdout == "cffi.api 1024\n"  # parsed declarations; WeasyPrint's advice not printed
+
+
+def test_the_deferred_modules_are_the_ones_weasyprint_imports_for_rare_fonts() -> None:
+    import ast
+
+    import weasyprint
+
+    source = (Path(weasyprint.__file__).parent / "pdf" / "fonts.py").read_text(encoding="utf-8")
+    imported: dict[str, tuple[str, ...]] = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.ImportFrom) and node.module:
+            for alias in node.names:
+                name = f"{node.module}.{alias.name}"
+                if name in DEFERRED_MODULES:  # ``from fontTools import subset``: the module itself
+                    imported[name] = ()
+                elif node.module in DEFERRED_MODULES:  # ``from m import f``: f must be forwarded
+                    imported[node.module] = (*imported.get(node.module, ()), alias.name)
+    assert imported == DEFERRED_MODULES
+
+
+def test_a_deferred_module_imports_the_real_one_on_first_use() -> None:
+    from fontTools.ttLib import TTFont
+
+    deferred = DeferredModule("fontTools.varLib.instancer", ("instantiateVariableFont",))
+    static_font = TTFont(REPO / "layouts" / "fonts" / "NotoSans-Regular.ttf")
+    with pytest.raises(Exception) as ours:  # noqa: PT011 - whatever the real function raises
+        deferred.instantiateVariableFont(static_font, {"wght": 400})
+    from fontTools.varLib import instancer
+
+    with pytest.raises(type(ours.value)) as theirs:
+        instancer.instantiateVariableFont(static_font, {"wght": 400})
+    assert str(ours.value) == str(theirs.value)  # the real function ran: a static font has no axes
+    assert deferred.real() is instancer and deferred.OverlapMode is instancer.OverlapMode
+    with pytest.raises(AttributeError):
+        deferred.__wrapped__  # noqa: B018 - probing for special names is not a use
+
+
+COLD_BUILD_WITH_DEFERRED_MODULES = """
+import sys
+from pressroom.cli import main
+code = main([sys.argv[1], "--out", sys.argv[2], "-j", "1", "--force", "-q"])
+loaded = [name for name in ("fontTools.subset", "fontTools.varLib", "fontTools.varLib.instancer") if name in sys.modules]
+from weasyprint.pdf import fonts
+import fontTools.subset
+print(code, loaded, type(fonts.subset).__name__, fonts.subset.Options is fontTools.subset.Options)
+"""
+
+
+def test_a_cold_build_does_not_import_what_only_rare_fonts_need(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-c", COLD_BUILD_WITH_DEFERRED_MODULES, str(SEED_ARTICLE), str(tmp_path)],
+        cwd=REPO, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    # Laid out, subset by HarfBuzz and written without them; an import afterwards gets the real
+    # module, and WeasyPrint's stand-in answers from it.
+    assert run.stdout == "0 [] DeferredModule True\n", run.stdout
+    assert (tmp_path / "professional-organizations.pdf").stat().st_size > 10_000
