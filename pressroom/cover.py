@@ -51,6 +51,39 @@ def article_cover(article: Article, line: int | None, warnings: Warnings) -> Ima
 _generated: dict[tuple, Image] = {}
 
 
+def _cover_key(article: Article, search_path: tuple[Path, ...]) -> tuple:
+    """What a generated cover depends on: the title block and the layouts."""
+    meta = article.meta
+    return (meta.title, meta.subtitle, meta.authors, meta.publisher, meta.lang, search_path, layouts_digest(search_path))
+
+
+def _stored_path(key: tuple, folder: Path | None) -> Path | None:
+    from .cache import code_digest
+
+    if folder is None:
+        return None
+    digest = hashlib.sha256(json.dumps([*key, code_digest()], default=str).encode()).hexdigest()[:32]
+    return folder / f"cover-{digest}.jpg"
+
+
+def kept_cover(article: Article, search_path: tuple[Path, ...], folder: Path | None = None) -> Image | None:
+    """The generated cover for this title block when it is already drawn: remembered by this
+    process, or kept in the cache ``folder``; None when it has to be drawn."""
+    key = _cover_key(article, search_path)
+    if key in _generated:
+        return _generated[key]
+    stored = _stored_path(key, folder)
+    try:
+        data = stored.read_bytes() if stored else b""
+    except OSError:
+        data = b""
+    if data.startswith(b"\xff\xd8") and data.endswith(b"\xff\xd9"):  # a JPEG from start to end marker
+        _generated.clear()
+        image = _generated[key] = Image("images/cover.jpg", "image/jpeg", data)
+        return image
+    return None
+
+
 def generated_cover(
     article: Article, search_path: tuple[Path, ...], sandbox: Sandbox, warnings: Warnings, folder: Path | None = None
 ) -> Image:
@@ -61,29 +94,22 @@ def generated_cover(
     on disk: a rebuild after an edit to the text does not draw it again. A cover whose drawing
     raised warnings is not stored, so the warnings come back on every build.
     """
-    from .cache import code_digest
+    image = kept_cover(article, search_path, folder)
+    if image is None:
+        key = _cover_key(article, search_path)
+        before = len(warnings)
+        image = _render_cover(article, search_path, sandbox, warnings)
+        stored = _stored_path(key, folder)
+        if stored and len(warnings) == before:
+            from .pipeline import write_atomic
 
-    meta = article.meta
-    key = (meta.title, meta.subtitle, meta.authors, meta.publisher, meta.lang, search_path, layouts_digest(search_path))
-    if key not in _generated:
-        digest = hashlib.sha256(json.dumps([*key, code_digest()], default=str).encode()).hexdigest()[:32]
-        stored = folder / f"cover-{digest}.jpg" if folder else None
-        data = stored.read_bytes() if stored and stored.is_file() else b""
-        whole = data.startswith(b"\xff\xd8") and data.endswith(b"\xff\xd9")  # a JPEG from start to end marker
-        image = Image("images/cover.jpg", "image/jpeg", data) if whole else None
-        if image is None:
-            before = len(warnings)
-            image = _render_cover(article, search_path, sandbox, warnings)
-            if stored and len(warnings) == before:
-                from .pipeline import write_atomic
-
-                try:
-                    write_atomic(stored, image.data)
-                except OSError:
-                    pass  # an unwritable cache only costs the next build this cover
+            try:
+                write_atomic(stored, image.data)
+            except OSError:
+                pass  # an unwritable cache only costs the next build this cover
         _generated.clear()
         _generated[key] = image
-    return _generated[key]
+    return image
 
 
 def _render_cover(article: Article, search_path: tuple[Path, ...], sandbox: Sandbox, warnings: Warnings) -> Image:

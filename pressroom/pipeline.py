@@ -296,10 +296,11 @@ def render_outputs(
                 document = convert(article, sandbox, warnings)
         drawing = None
         if html is not None and "epub" in formats and not article.meta.cover:
-            # And a copy with WeasyPrint loaded draws the cover while this one lays out the handout.
-            from .cover import cover_apart
+            from .cover import cover_apart, kept_cover
 
-            drawing = in_background(cover_apart, article, search_path, sandbox, warnings, covers)
+            if kept_cover(article, search_path, covers) is None:
+                # A copy with WeasyPrint loaded draws the cover while this one lays out the handout.
+                drawing = in_background(cover_apart, article, search_path, sandbox, warnings, covers)
         if printed:
             with clock("layout"):
                 from .pdf import layout_handout, render_html

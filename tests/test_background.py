@@ -16,7 +16,7 @@ import PIL.Image
 import pypdf
 import pytest
 
-from helpers import REPO, SEED_ARTICLE, epubcheck_messages, run_cli, write_article
+from helpers import REPO, SEED_ARTICLE, epub_file, epubcheck_messages, run_cli, write_article
 from pressroom import background
 from pressroom.background import ChildFailed, run_in_background
 from pressroom.errors import BuildError
@@ -195,7 +195,11 @@ def test_a_cold_build_with_a_spare_core_gives_what_a_build_on_one_core_gives(tmp
     PIL.Image.new("RGB", (40, 40), "red").save(tmp_path / "content" / "images" / "square.png")
     (tmp_path / "pyproject.toml").write_text("[tool.pressroom]\n")
     (tmp_path / "tmp").mkdir()
-    runs = {jobs: cold_build(tmp_path, jobs) for jobs in ("1", "2")}
+    runs = {}
+    for jobs in ("1", "2"):
+        for kept in (tmp_path / ".cache" / "pressroom").glob("cover-*.jpg"):
+            kept.unlink()  # each build draws its own cover
+        runs[jobs] = cold_build(tmp_path, jobs)
     for run in runs.values():
         assert run.returncode == 0, run.stderr
     assert "cover" in runs["2"].stdout and "load" in runs["2"].stdout  # the stages ran apart
@@ -214,6 +218,21 @@ def test_a_cold_build_with_a_spare_core_gives_what_a_build_on_one_core_gives(tmp
     assert any(read.endswith("square.png") for read in entries["out2"]["reads"])
     assert list((tmp_path / "tmp").iterdir()) == []
     assert epubcheck_messages(tmp_path / "out2" / "cold.epub") == []
+
+
+def test_a_cold_build_draws_no_cover_apart_when_the_cache_keeps_it(tmp_path: Path) -> None:
+    write_article(tmp_path / "content", "---\ntitle: Kept cover\n---\n\nFirst text.\n", "cold.md")
+    (tmp_path / "pyproject.toml").write_text("[tool.pressroom]\n")
+    (tmp_path / "tmp").mkdir()
+    first = cold_build(tmp_path, "2")
+    assert first.returncode == 0, first.stderr
+    assert "cover" in first.stdout  # drawn in a child, and kept
+    (kept,) = (tmp_path / ".cache" / "pressroom").glob("cover-*.jpg")
+    write_article(tmp_path / "content", "---\ntitle: Kept cover\n---\n\nSecond text.\n", "cold.md")
+    second = cold_build(tmp_path, "2")
+    assert second.returncode == 0, second.stderr
+    assert "convert" in second.stdout and "cover" not in second.stdout  # rebuilt, no child for the cover
+    assert epub_file(tmp_path / "out2" / "cold.epub", "EPUB/images/cover.jpg") == kept.read_bytes()
 
 
 def test_a_cold_build_reports_an_error_found_while_converting_apart(tmp_path: Path) -> None:
