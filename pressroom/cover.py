@@ -66,12 +66,12 @@ def _stored_path(key: tuple, folder: Path | None) -> Path | None:
     return folder / f"cover-{digest}.jpg"
 
 
-def kept_cover(article: Article, search_path: tuple[Path, ...], folder: Path | None = None) -> Image | None:
-    """The generated cover for this title block when it is already drawn: remembered by this
-    process, or kept in the cache ``folder``; None when it has to be drawn."""
+def _look_up(article: Article, search_path: tuple[Path, ...], folder: Path | None) -> tuple[tuple, Path | None, Image | None]:
+    """The cover's key, the file it is kept in (given a cache ``folder``), and the cover when it
+    is already drawn: remembered by this process, or kept in that file."""
     key = _cover_key(article, search_path)
     if key in _generated:
-        return _generated[key]
+        return key, None, _generated[key]
     stored = _stored_path(key, folder)
     try:
         data = stored.read_bytes() if stored else b""
@@ -80,8 +80,14 @@ def kept_cover(article: Article, search_path: tuple[Path, ...], folder: Path | N
     if data.startswith(b"\xff\xd8") and data.endswith(b"\xff\xd9"):  # a JPEG from start to end marker
         _generated.clear()
         image = _generated[key] = Image("images/cover.jpg", "image/jpeg", data)
-        return image
-    return None
+        return key, stored, image
+    return key, stored, None
+
+
+def kept_cover(article: Article, search_path: tuple[Path, ...], folder: Path | None = None) -> Image | None:
+    """The generated cover for this title block when it is already drawn (see :func:`_look_up`);
+    None when it has to be drawn."""
+    return _look_up(article, search_path, folder)[2]
 
 
 def generated_cover(
@@ -94,12 +100,10 @@ def generated_cover(
     on disk: a rebuild after an edit to the text does not draw it again. A cover whose drawing
     raised warnings is not stored, so the warnings come back on every build.
     """
-    image = kept_cover(article, search_path, folder)
+    key, stored, image = _look_up(article, search_path, folder)
     if image is None:
-        key = _cover_key(article, search_path)
         before = len(warnings)
         image = _render_cover(article, search_path, sandbox, warnings)
-        stored = _stored_path(key, folder)
         if stored and len(warnings) == before:
             from .pipeline import write_atomic
 

@@ -2,17 +2,23 @@
 
 WeasyPrint hyphenates with Pyphen, which reads and parses a language's pattern file the first
 time a process hyphenates in that language: ~0.2 s for English, a sixth of a cold build of the
-seed article. Two things take that off a cold build:
+seed article. Two things take that off a cold build, for the language of the article:
 
-* The parsed patterns are kept as JSON in the user's cache folder (``$XDG_CACHE_HOME/pressroom``,
-  else ``~/.cache/pressroom``), like fontconfig keeps its font scans: loading them takes ~45 ms.
-  The file is named after Pyphen's version and the pattern file's path, size and time, so an
-  upgrade or an edited dictionary is parsed afresh; a file that does not hold well-formed
-  patterns is ignored and written again; an unwritable folder only costs the parse.
+* The parsed patterns are kept as JSON in the user's cache folder
+  (``$XDG_CACHE_HOME/pressroom/hyphenation``, else ``~/.cache/pressroom/hyphenation``), like
+  fontconfig keeps its font scans: loading them takes ~0.04 s. A file is named after Pyphen's
+  version and the SHA-256 of the pattern file, so an upgraded or edited dictionary is parsed
+  afresh; a file that does not hold well-formed patterns is parsed again and replaced; an
+  unwritable folder only costs the parse. Dictionaries with Pyphen's non-standard hyphenation
+  (Catalan, Hungarian) are parsed every time.
 * A cold single-article build loads them in the process that converts the Markdown
   (``pipeline.prepared_handout``), which has time to spare while the main process loads
-  WeasyPrint, and the main process takes them over (~15 ms to unpickle) into Pyphen's own cache
-  of parsed files, where WeasyPrint's ``Pyphen(lang=…)`` finds them.
+  WeasyPrint, and the main process takes them over into Pyphen's own cache of parsed files,
+  where WeasyPrint's ``Pyphen(lang=…)`` finds them. Unpickling them there takes ~15 ms, less
+  than loading the JSON would on the main process's path.
+
+Other languages named by ``lang`` attributes inside an article are parsed by WeasyPrint's
+Pyphen as usual.
 """
 
 from __future__ import annotations
@@ -28,14 +34,21 @@ STORE_FORMAT = 1
 
 
 def default_store() -> Path | None:
-    """The folder parsed patterns are kept in (``PRESSROOM_HYPHENATION_CACHE=off``: none)."""
-    if os.environ.get("PRESSROOM_HYPHENATION_CACHE") == "off":
+    """The folder parsed patterns are kept in: ``PRESSROOM_HYPHENATION_CACHE`` when it names
+    one (``off``: none), else the user's cache folder (an absolute ``XDG_CACHE_HOME``, else
+    ``~/.cache``); None when there is no such folder."""
+    chosen = os.environ.get("PRESSROOM_HYPHENATION_CACHE")
+    if chosen == "off":
         return None
-    base = os.environ.get("XDG_CACHE_HOME")
-    if not base:
+    if chosen:
+        return Path(chosen)
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):  # unset, or relative: the XDG specification says to ignore it
         try:
             base = str(Path.home() / ".cache")
         except RuntimeError:  # no home folder to be found: nothing is kept
+            return None
+        if not os.path.isabs(base):
             return None
     return Path(base) / "pressroom" / "hyphenation"
 
@@ -68,10 +81,11 @@ def stored_patterns(path: Path, folder: Path) -> Any:
     """The ``HyphDict`` for ``path``: from ``folder`` when kept there, else parsed and kept."""
     import pyphen
 
-    stored = folder / stored_name(path)
+    source = path.read_bytes()
+    stored = folder / stored_name(path, source)
     try:
         dictionary = dictionary_from_json(json.loads(stored.read_bytes()))
-    except (OSError, ValueError, TypeError, KeyError):  # not kept yet, or not well-formed
+    except Exception:  # noqa: BLE001 - not kept yet, or not well-formed in any way: parse again
         dictionary = None
     if dictionary is not None:
         return dictionary
@@ -87,14 +101,13 @@ def stored_patterns(path: Path, folder: Path) -> Any:
     return dictionary
 
 
-def stored_name(path: Path) -> str:
-    """The name patterns parsed from ``path`` are kept under: Pyphen's version and the file's
-    path, size and modification time."""
+def stored_name(path: Path, source: bytes) -> str:
+    """The name patterns parsed from ``path`` (whose bytes are ``source``) are kept under: the
+    file's name, this format, Pyphen's version and the SHA-256 of the file."""
     import pyphen
 
-    status = path.stat()
-    identity = f"{STORE_FORMAT}\0{pyphen.__version__}\0{path}\0{status.st_size}\0{status.st_mtime_ns}"
-    return f"{path.stem}-{hashlib.sha256(identity.encode()).hexdigest()[:24]}.json"
+    digest = hashlib.sha256(f"{STORE_FORMAT}\0{pyphen.__version__}\0".encode() + source).hexdigest()
+    return f"{path.stem}-{digest[:24]}.json"
 
 
 def dictionary_to_json(dictionary: Any) -> dict[str, Any] | None:
@@ -111,18 +124,20 @@ def dictionary_to_json(dictionary: Any) -> dict[str, Any] | None:
 
 
 def dictionary_from_json(data: Any) -> Any:
-    """A ``HyphDict`` rebuilt from :func:`dictionary_to_json`'s data, or None if it is not that
-    (the checks run over whole columns at once: a per-pattern loop would double the load time)."""
+    """A ``HyphDict`` rebuilt from :func:`dictionary_to_json`'s data, or None if it is not that:
+    three columns of the same length, non-empty texts, offsets and values that are whole numbers
+    from 0 (the checks run over whole columns at once: a loop per pattern would double the time)."""
     import pyphen
 
-    if not isinstance(data, dict) or data.get("format") != STORE_FORMAT:
+    if not isinstance(data, dict) or type(data.get("format")) is not int or data["format"] != STORE_FORMAT:
         return None
     keys, starts, values = data["keys"], data["starts"], data["values"]
     if not isinstance(keys, list) or not keys or not len(keys) == len(starts) == len(values):
         return None
     if set(map(type, keys)) != {str} or set(map(type, starts)) != {int} or set(map(type, values)) != {list}:
         return None
-    if set(map(type, chain.from_iterable(values))) != {int}:
+    numbers = list(chain.from_iterable(values))
+    if set(map(type, numbers)) != {int} or not all(keys) or not all(values) or min(starts) < 0 or min(numbers) < 0:
         return None
     dictionary = pyphen.HyphDict.__new__(pyphen.HyphDict)
     dictionary.patterns = dict(zip(keys, zip(starts, map(tuple, values))))

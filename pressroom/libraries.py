@@ -31,6 +31,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -112,6 +113,9 @@ DEFERRED_MODULES: dict[str, tuple[str, ...]] = {
 }
 
 
+_deferred_lock = threading.RLock()
+
+
 class DeferredModule(ModuleType):
     """Stands in for a module until something reads from it; then imports the real one and
     answers from it. ``functions`` are the names imported from it by name (``from m import f``):
@@ -126,9 +130,12 @@ class DeferredModule(ModuleType):
         """The real module, imported the first time it is asked for."""
         real = self.__dict__.get("_pressroom_real")
         if real is None:
-            if sys.modules.get(self.__name__) is self:
-                del sys.modules[self.__name__]
-            real = self.__dict__["_pressroom_real"] = importlib.import_module(self.__name__)
+            with _deferred_lock:  # two threads must not both take the stand-in out
+                real = self.__dict__.get("_pressroom_real")
+                if real is None:
+                    if sys.modules.get(self.__name__) is self:
+                        del sys.modules[self.__name__]
+                    real = self.__dict__["_pressroom_real"] = importlib.import_module(self.__name__)
         return real
 
     def __getattr__(self, name: str) -> Any:

@@ -301,15 +301,17 @@ def render_outputs(
             if kept_cover(article, search_path, covers) is None:
                 # A copy with WeasyPrint loaded draws the cover while this one lays out the handout.
                 drawing = in_background(cover_apart, article, search_path, sandbox, warnings, covers)
+        if printed and html is None:
+            with clock("hyphenation"):
+                from .hyphenation import patterns_for
+
+                patterns_for(article.meta.lang)  # into Pyphen's cache, from the parsed copy kept
         if printed:
             with clock("layout"):
                 from .pdf import layout_handout, render_html
 
                 # The EPUB's page-list needs the print layout too, so it is laid out once for both.
                 if html is None:
-                    from .hyphenation import patterns_for
-
-                    patterns_for(article.meta.lang)  # into Pyphen's cache, from the parsed copy kept
                     handout = layout_handout(article, document, search_path, sandbox, dates, warnings, pack_toc)
                 else:
                     handout = render_html(html, article, sandbox, warnings, search_path)

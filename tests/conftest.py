@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,17 +15,13 @@ from helpers import FIXTURES, SEED_ARTICLE, Run, run_cli  # noqa: E402
 
 
 @pytest.fixture(scope="session", autouse=True)
-def user_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Builds in the tests keep what they cache per user (hyphenation patterns) in a folder of
-    the session's, not in the home folder of whoever runs them."""
-    saved = os.environ.get("XDG_CACHE_HOME")
-    folder = tmp_path_factory.mktemp("user-cache")
-    os.environ["XDG_CACHE_HOME"] = str(folder)
-    yield folder
-    if saved is None:
-        os.environ.pop("XDG_CACHE_HOME", None)
-    else:
-        os.environ["XDG_CACHE_HOME"] = saved
+def hyphenation_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Builds in the tests keep parsed hyphenation patterns in a folder of the session's, not in
+    the home folder of whoever runs them (pressroom/hyphenation.py)."""
+    folder = tmp_path_factory.mktemp("hyphenation-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PRESSROOM_HYPHENATION_CACHE", str(folder))
+        yield folder
 
 
 @dataclass
