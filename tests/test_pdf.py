@@ -208,3 +208,15 @@ def test_a_build_leaves_no_copies_of_the_fonts_in_the_temporary_folder(tmp_path:
     assert (tmp_path / "dist" / "two.pdf").is_file()
     assert sorted(p.name for p in temporary.iterdir()) == []
     assert "Exception ignored" not in done.stderr
+
+
+def test_a_running_footer_that_wraps_is_not_hyphenated(tmp_path: Path) -> None:
+    words = "Characteristically Incomprehensibilities Internationalisation Interoperability Uncharacteristically"
+    write_article(tmp_path, f"---\ntitle: {words} {words}\nlang: en\n---\n\nText.\n", "f.md")
+    assert run_cli("f.md", "--out", "out", cwd=tmp_path).code == 0
+    with pdfplumber.open(tmp_path / "out" / "f.pdf") as pdf:
+        page = pdf.pages[0]
+        footer = page.crop((0, page.height - MARGIN_BOTTOM, page.width, page.height)).extract_text()
+    lines = footer.replace("Page 1 of 1", "").splitlines()
+    assert len(lines) >= 2  # the footer wraps
+    assert " ".join(lines).split() == f"{words} {words}".split()  # at spaces only: no word cut
