@@ -37,6 +37,7 @@ class Background(Generic[T]):
         self.pid = pid
         self.reader: int | None = reader
         self.status: int | None = None  # the wait status, once the child is reaped
+        self.stopped_at: float | None = None  # when SIGTERM was sent
 
     def result(self) -> T:
         """The stage's return value; its exception is raised here. Interrupted while waiting
@@ -59,20 +60,29 @@ class Background(Generic[T]):
             raise value
         return value
 
+    def stop(self) -> None:
+        """Ask the child to end (SIGTERM, once) if it has not been reaped, without waiting: with
+        several children, all are asked before any is waited for (:class:`Children`)."""
+        if self.status is not None or self.stopped_at is not None:
+            return
+        self.stopped_at = time.monotonic()
+        try:
+            os.kill(self.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+
     def cancel(self) -> None:
         """Stop the child if it has not been reaped (this process failed first): SIGTERM, which
         lets it clean up after itself (its ``finally`` blocks run), then SIGKILL if it is still
-        there after :data:`CANCEL_GRACE_SECONDS`."""
+        there :data:`CANCEL_GRACE_SECONDS` after the SIGTERM."""
         if self.reader is not None:
             os.close(self.reader)
             self.reader = None
         if self.status is not None:
             return
-        try:
-            os.kill(self.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        deadline = time.monotonic() + CANCEL_GRACE_SECONDS
+        self.stop()
+        assert self.stopped_at is not None
+        deadline = self.stopped_at + CANCEL_GRACE_SECONDS
         while True:
             pid, status = os.waitpid(self.pid, os.WNOHANG)
             if pid:
@@ -92,6 +102,31 @@ class Background(Generic[T]):
 
 
 CANCEL_GRACE_SECONDS = 2.0
+
+
+class Children:
+    """The children one task starts, one after another (``with Children() as children:``). On
+    the way out, every child not yet collected is sent SIGTERM before any is waited for, so
+    children that take their time to end share one grace period instead of each waiting out
+    its own."""
+
+    def __init__(self) -> None:
+        self.started: list[Background[Any]] = []
+
+    def start(self, job: Background[T]) -> Background[T]:
+        self.started.append(job)
+        return job
+
+    def __enter__(self) -> Children:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for child in self.started:
+            child.stop()
+        for child in reversed(self.started):
+            child.cancel()
+
+
 STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 
 

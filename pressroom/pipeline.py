@@ -14,12 +14,12 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .background import run_stage_in_background, stage_result
+from .background import Children, run_stage_in_background, stage_result
 from .cache import BuildCache, Entry, build_key, file_digest, stamp, warnings_from_json, warnings_to_json
 from .config import Project, find_project_root, load_project
 from .content import Article, display_path, is_pack, load_article
@@ -270,10 +270,10 @@ def render_outputs(
     stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
     dates = {"created": article.meta.date.isoformat() if article.meta.date else stamp, "modified": stamp}
     outputs: dict[str, Any] = {}
-    with ExitStack() as running:
+    with Children() as children:
 
         def in_background(function: Callable[..., Any], *args: Any) -> Any:
-            return running.enter_context(run_stage_in_background(sandbox, warnings, function, *args))
+            return children.start(run_stage_in_background(sandbox, warnings, function, *args))
 
         printed = laid_out(formats)
         html = None

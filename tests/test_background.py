@@ -247,3 +247,29 @@ def test_a_cold_build_reports_an_error_found_while_converting_apart(tmp_path: Pa
         assert "missing.png" in errors[0]
         assert not (tmp_path / f"out{jobs}").exists()
     assert runs["1"].stderr == runs["2"].stderr
+
+
+def test_children_of_a_failed_task_are_all_asked_to_end_before_any_is_waited_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(background, "CANCEL_GRACE_SECONDS", 0.5)
+    signals: list[tuple[int, int]] = []
+    real_kill = os.kill
+    monkeypatch.setattr(os, "kill", lambda pid, number: signals.append((pid, number)) or real_kill(pid, number))
+    with pytest.raises(Interrupted), background.Children() as children:
+        first = children.start(run_in_background(ignore_terminate_and_sleep))
+        second = children.start(run_in_background(ignore_terminate_and_sleep))
+        time.sleep(0.2)  # both have installed their handlers
+        raise Interrupted
+    terms = [pid for pid, number in signals if number == signal.SIGTERM]
+    kills = [pid for pid, number in signals if number == signal.SIGKILL]
+    assert sorted(terms) == sorted([first.pid, second.pid]) and sorted(kills) == sorted(terms)
+    assert signals.index((kills[0], signal.SIGKILL)) > max(signals.index((pid, signal.SIGTERM)) for pid in terms)
+    for job in (first, second):
+        with pytest.raises(ChildProcessError):
+            os.waitpid(job.pid, os.WNOHANG)
+
+
+def test_children_collected_are_left_alone() -> None:
+    with background.Children() as children:
+        job = children.start(run_in_background(sum, [1, 2]))
+        assert job.result() == 3
+    assert job.stopped_at is None
