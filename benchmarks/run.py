@@ -93,6 +93,13 @@ class Row:
     def theirs_median(self) -> float | None:
         return statistics.median(s.seconds for s in self.theirs) if self.theirs else None
 
+    def paired_ratios(self) -> list[float]:
+        """Ours/Pandoc for each run, where the two tools ran one right after the other (a ratio
+        target): on a machine whose speed drifts, steadier than the ratio of the medians."""
+        if TARGETS[self.key].absolute or len(self.ours) != len(self.theirs):
+            return []
+        return [ours.seconds / theirs.seconds for ours, theirs in zip(self.ours, self.theirs, strict=True)]
+
     def cells(self) -> list[str]:
         """The table cells, in column order."""
         target = TARGETS[self.key]
@@ -546,6 +553,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for row in rows:
         for note in row.notes:
             print(f"note: {note}")
+        pairs = row.paired_ratios()
+        if len(pairs) > 1:
+            shown = ", ".join(f"{ratio:.2f}" for ratio in pairs)
+            print(f"note: ({row.key}) ratio of each run's pair: {shown} (median {statistics.median(pairs):.2f})")
     print(f"{bench.runs} run(s) per scenario; total time {time.perf_counter() - began:.0f} s; load at the end {load()}")
     return 0
 
