@@ -25,7 +25,7 @@ from .htmltree import weasyprint_html
 from .libraries import load_weasyprint
 from .metadata import content_box_mm, page_size, to_mm
 from .sandbox import FetchLog, Sandbox, weasyprint_fetcher
-from .serialise import fast_pdf_serialisation
+from .serialise import deflate_level, fast_pdf_serialisation
 from .stylesheets import reuse_layout_stylesheets
 
 NOTES_LINE_MM = 8.0  # the spacing of the ruled lines on notes pages (handout.css .rule)
@@ -238,7 +238,7 @@ def write_pdf(rendered: weasyprint.Document, variant: str = "none", document_id:
     bytes are reproducible.
     """
     options = {} if variant == "none" else {"pdf_variant": variant}
-    with stable_document_id(document_id), fast_pdf_serialisation():
+    with stable_document_id(document_id), fast_pdf_serialisation(), deflate_level():
         return rendered.write_pdf(pdf_identifier=True, **options)
 
 

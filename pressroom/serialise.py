@@ -12,6 +12,10 @@ Two costs grow with the document and are taken out here; the bytes written stay 
   (nothing changes between the passes).
 
 A 115-page handout is written in 4.4 s instead of 5.9 s.
+
+And :func:`deflate_level` sets the level pydyf deflates streams at: it always uses 9, the slowest,
+which takes ~4 times as long as zlib's default level 6 for ~4 % smaller streams (the 115-page
+handout's 5.8 MB of streams: 0.94 s at 9, 0.23 s at 6, 807 KB against 839 KB).
 """
 
 from __future__ import annotations
@@ -70,3 +74,36 @@ def fast_pdf_serialisation() -> Iterator[None]:
     finally:
         pydyf.PDF.page_references = saved_references
         pydyf.PDF.write = original_write
+
+
+PDF_DEFLATE_LEVEL = 6  # zlib's own default: see the module's docstring
+
+
+class _Deflate:
+    """pydyf's view of ``zlib``: everything zlib's own, but ``compressobj`` at a chosen level."""
+
+    def __init__(self, level: int):
+        self.level = level
+
+    def compressobj(self, level: int = -1, *args: Any, **kwargs: Any) -> Any:
+        import zlib
+
+        return zlib.compressobj(self.level, *args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        import zlib
+
+        return getattr(zlib, name)
+
+
+@contextmanager
+def deflate_level(level: int = PDF_DEFLATE_LEVEL) -> Iterator[None]:
+    """Within this block, pydyf deflates PDF streams at ``level`` instead of 9."""
+    import pydyf
+
+    saved = pydyf.zlib
+    pydyf.zlib = _Deflate(level)
+    try:
+        yield
+    finally:
+        pydyf.zlib = saved
