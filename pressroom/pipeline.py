@@ -301,12 +301,12 @@ def render_outputs(
             if kept_cover(article, search_path, covers) is None:
                 # A copy with WeasyPrint loaded draws the cover while this one lays out the handout.
                 drawing = in_background(cover_apart, article, search_path, sandbox, warnings, covers)
-        if printed and html is None:
-            with clock("hyphenation"):
-                from .hyphenation import patterns_for
-
-                patterns_for(article.meta.lang)  # into Pyphen's cache, from the parsed copy kept
         if printed:
+            if html is None:  # else the child loaded the hyphenation patterns (adopted above)
+                with clock("hyphenation"):
+                    from .hyphenation import patterns_for
+
+                    patterns_for(article.meta.lang)  # into Pyphen's cache, from the parsed copy kept
             with clock("layout"):
                 from .pdf import layout_handout, render_html
 
