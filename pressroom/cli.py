@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from .config import DEFAULT_FORMATS, FORMATS, find_project_root, load_project, parse_formats
-from .content import display_path, find_articles
-from .errors import BuildError, ConfigError, Diagnostic, UsageError
+from .content import PACK_SUFFIX, display_path, find_articles
+from .errors import BuildError, ConfigError, Diagnostic, UsageError, internal_error
 from .metadata import check_fields
 
 OVERRIDE_SOURCE = "-M"
+MARKDOWN_SUFFIXES = (".md", PACK_SUFFIX)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -65,13 +66,15 @@ def parse_overrides(pairs: Sequence[str]) -> dict[str, Any]:
         return {}
     import yaml
 
+    from .content import load_yaml
+
     raw: dict[str, Any] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
             raise UsageError(f"-M expects KEY=VALUE, got {pair!r}")
         try:
-            parsed = yaml.safe_load(value) if value.strip() else ""
+            parsed = load_yaml(value) if value.strip() else ""
         except yaml.YAMLError:
             parsed = value
         raw[key.strip()] = parsed
@@ -89,6 +92,22 @@ def report(diagnostic: Diagnostic) -> None:
     print(diagnostic.format(), file=sys.stderr)
 
 
+def usage_error(message: str) -> int:
+    """A mistake on the command line: one line, exit status 2."""
+    print(f"python build.py: error: {message}", file=sys.stderr)
+    return 2
+
+
+def path_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be built (None: it can): it must be a folder, a Markdown file or a
+    reader pack."""
+    if not path.exists():
+        return "no such file or folder"
+    if path.is_dir() or path.name.endswith(MARKDOWN_SUFFIXES):
+        return None
+    return "not a Markdown file (.md) or a reader pack (.pack.yaml)"
+
+
 def main(argv: Sequence[str] | None = None, exiting: bool = False) -> int:
     """Run the command line. ``exiting``: the process ends right after (``build.py``), so a
     one-off build may skip the garbage collector's passes."""
@@ -99,15 +118,13 @@ def main(argv: Sequence[str] | None = None, exiting: bool = False) -> int:
         overrides = parse_overrides(args.metadata)
         formats = parse_formats(args.format, "--format", None) if args.format else None
     except (UsageError, BuildError) as exc:
-        print(f"python build.py: error: {getattr(exc, 'message', exc)}", file=sys.stderr)
-        return 2
+        return usage_error(str(getattr(exc, "message", exc)))
     for path in args.paths:
-        if not path.exists():
-            print(f"python build.py: error: {path}: no such file or folder", file=sys.stderr)
-            return 2
+        problem = path_problem(path)
+        if problem:
+            return usage_error(f"{path}: {problem}")
 
     from .cache import CACHE_FOLDER, BuildCache, forget
-    from .pipeline import build_many
 
     forget()  # layout digests remembered by an earlier main() in this process may be stale
 
@@ -121,6 +138,11 @@ def main(argv: Sequence[str] | None = None, exiting: bool = False) -> int:
         return 1
     for diagnostic in warnings:
         report(diagnostic)
+    if not args.paths and not project.content_dir.is_dir():
+        return usage_error(
+            f"no {display_path(project.content_dir)}/ folder in {project.root}: "
+            "name the Markdown files or folders to build, or create it and put articles in it"
+        )
     request = BuildRequest(
         paths=[Path(p) for p in args.paths] or [project.content_dir],
         project=project,
@@ -139,8 +161,25 @@ def main(argv: Sequence[str] | None = None, exiting: bool = False) -> int:
         from .pipeline import collector_off_until_exit
 
         with collector_off_until_exit():
-            return run_build(request, build_many)
-    return run_build(request, build_many)
+            return guarded_build(request)
+    return guarded_build(request)
+
+
+def guarded_build(request: BuildRequest) -> int:
+    """:func:`run_build`, with anything unexpected outside the articles' own guards (finding the
+    articles, printing) reported as one internal error line (its traceback with -v), exit 1."""
+    from .pipeline import build_many
+
+    try:
+        return run_build(request, build_many)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:
+        diagnostic = internal_error(exc, None, "python build.py")
+        report(diagnostic)
+        if request.verbosity > 1 and diagnostic.detail:
+            print(diagnostic.detail, file=sys.stderr)
+        return 1
 
 
 TERMINATED = 128 + 15  # the shell's exit status for a process ended by SIGTERM
@@ -177,8 +216,7 @@ def run_build(request: BuildRequest, build_many: Any) -> int:
     sources = find_articles(request.paths)
     if not sources:
         where = " ".join(display_path(p) for p in request.paths)
-        print(f"python build.py: nothing to build: no Markdown files in {where}", file=sys.stderr)
-        return 1
+        return usage_error(f"nothing to build: no Markdown files (.md) or reader packs (.pack.yaml) in {where}")
     failed = 0
     progress = Progress(len(sources), request.verbosity)
     sources, clashes = separate_clashes(sources, request.overrides)
@@ -193,6 +231,8 @@ def run_build(request: BuildRequest, build_many: Any) -> int:
             progress.advance(result.source)
             for diagnostic in [*result.warnings, *result.errors]:
                 progress.print(diagnostic.format(), error=True)
+                if diagnostic.detail and request.verbosity > 1:
+                    progress.print(diagnostic.detail, error=True)
             for output in result.outputs:
                 if request.verbosity:
                     progress.print(f"{'unchanged' if result.cached else 'wrote'} {display_path(output)}")

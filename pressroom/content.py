@@ -6,6 +6,7 @@ written: encoding, front-matter syntax and types, unknown keys.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 import uuid
@@ -131,12 +132,32 @@ def closing_fence(lines: list[str]) -> int | None:
     return next((index for index in range(1, len(lines)) if FRONT_MATTER_END.match(lines[index])), None)
 
 
+def load_yaml(text: str) -> Any:
+    """YAML as a safe loader reads it, except that dates stay text: PyYAML turns ``2024-02-30``
+    into a ``ValueError`` deep in its constructor, where no line is known. The metadata checks
+    read dates themselves and say which key holds an impossible one."""
+    import yaml
+
+    return yaml.load(text, Loader=_text_date_loader())  # noqa: S506 (a SafeLoader subclass)
+
+
+@functools.cache
+def _text_date_loader() -> type:
+    import yaml
+
+    class TextDateLoader(yaml.SafeLoader):
+        pass
+
+    TextDateLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+    return TextDateLoader
+
+
 def parse_yaml_mapping(block: str, where: str, first_line: int) -> tuple[dict[str, Any], dict[str, int]]:
     """Parse a YAML mapping, remembering the line of each top-level key."""
     import yaml
     try:
         node = yaml.compose(block, Loader=yaml.SafeLoader)
-        values = yaml.safe_load(block)
+        values = load_yaml(block)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + mark.line if mark else first_line

@@ -84,12 +84,6 @@ def _look_up(article: Article, search_path: tuple[Path, ...], folder: Path | Non
     return key, stored, None
 
 
-def kept_cover(article: Article, search_path: tuple[Path, ...], folder: Path | None = None) -> Image | None:
-    """The generated cover for this title block when it is already drawn (see :func:`_look_up`);
-    None when it has to be drawn."""
-    return _look_up(article, search_path, folder)[2]
-
-
 def generated_cover(
     article: Article, search_path: tuple[Path, ...], sandbox: Sandbox, warnings: Warnings, folder: Path | None = None
 ) -> Image:
@@ -148,13 +142,3 @@ def make_cover(
         sandbox.reads.append(str(image.source))
         return image
     return generated_cover(article, search_path, sandbox, warnings, folder)
-
-
-def cover_apart(
-    article: Article, search_path: tuple[Path, ...], sandbox: Sandbox, warnings: Warnings, folder: Path | None = None
-) -> Image:
-    """:func:`make_cover` in a forked child while its parent lays out the handout."""
-    from .pdf import own_font_configs
-
-    with own_font_configs():
-        return make_cover(article, search_path, sandbox, warnings, folder)

@@ -19,6 +19,7 @@ class Diagnostic:
     message: str
     path: str | None = None
     line: int | None = None
+    detail: str | None = None  # an internal error's traceback, printed with -v
 
     def format(self) -> str:
         """Render as ``path:line: level: message`` (the shape compilers use)."""
@@ -65,3 +66,31 @@ Warnings = list[Diagnostic]
 def warn(warnings: Warnings, message: str, path: str | Path | None = None, line: int | None = None) -> None:
     """Record a warning for the CLI to print."""
     warnings.append(Diagnostic("warning", message, str(path) if path is not None else None, line))
+
+
+#: What each stage is doing, as an internal error names it ("internal error while laying out …").
+STAGE_ACTIVITIES = {
+    "load": "reading the article",
+    "convert": "converting the Markdown",
+    "hyphenation": "loading the hyphenation patterns",
+    "layout": "laying out the handout",
+    "pdf": "writing the PDF",
+    "booklet": "imposing the booklet",
+    "cover": "drawing the EPUB cover",
+    "epub": "making the EPUB",
+    "html": "making the web edition",
+    "pack": "gathering the reader pack",
+    "write": "writing the outputs",
+}
+
+
+def internal_error(exc: BaseException, stage: str | None, path: str | None) -> Diagnostic:
+    """An exception no stage expected, as ``path: error: internal error while <stage>: <Type>:
+    <message>``; the traceback goes in ``detail`` (printed with -v)."""
+    import traceback
+
+    activity = STAGE_ACTIVITIES.get(stage or "", stage or "building")
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    message = f"internal error while {activity}: {type(exc).__name__}{': ' + text if text else ''}"
+    detail = "".join(traceback.format_exception(exc)).rstrip()
+    return Diagnostic("error", message, path, None, detail)

@@ -138,14 +138,23 @@ def _date(key: str, value: Any) -> dt.date:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
+        text = value.strip()
         try:
-            return dt.date.fromisoformat(value.strip())
+            return dt.date.fromisoformat(text)
         except ValueError:
             try:
-                return dt.datetime.fromisoformat(value.strip()).date()
+                return dt.datetime.fromisoformat(text).date()
             except ValueError:
                 pass
+        shape = ISO_DATE_SHAPE.match(text)
+        if shape:  # shaped like a date, but not one on the calendar
+            year, month, day = (int(part) for part in shape.groups())
+            problem = f"there is no month {month}" if not 1 <= month <= 12 else f"that month has no day {day}"
+            raise ValueError(f"'{key}' is not a real date: {text} ({problem})")
     raise ValueError(f"'{key}' must be an ISO date such as 2024-05-31, not {value!r}")
+
+
+ISO_DATE_SHAPE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?$")
 
 
 def _lang(key: str, value: Any) -> str:

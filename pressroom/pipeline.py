@@ -9,22 +9,19 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
-import shutil
-import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .background import Children, run_stage_in_background, stage_result
 from .cache import BuildCache, Entry, build_key, file_digest, stamp, warnings_from_json, warnings_to_json
 from .config import Project, find_project_root, load_project
 from .content import Article, display_path, is_pack, load_article
-from .errors import BuildError, ConfigError, Diagnostic, Warnings
+from .errors import BuildError, ConfigError, Diagnostic, Warnings, internal_error, warn
 from .sandbox import Sandbox
+from .writing import Output, WriteFailure, replace_outputs, write_atomic  # noqa: F401 (write_atomic: re-exported)
 
 
 @dataclass
@@ -56,61 +53,6 @@ def build_time(article: Article) -> dt.datetime:
     return dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
 
 
-STALE_TEMPORARY_SECONDS = 3600
-
-
-def remove_stale_temporaries(path: Path) -> None:
-    """Delete temporary files a killed build left beside ``path`` (only old ones: a build running
-    at the same time may be writing a fresh one)."""
-    now = time.time()
-    for leftover in path.parent.glob(f".{path.name}.*.part"):
-        try:
-            if now - leftover.stat().st_mtime > STALE_TEMPORARY_SECONDS:
-                leftover.unlink()
-        except OSError:
-            pass
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never a part."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(path)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def write_folder_atomic(folder: Path, files: Mapping[str, bytes]) -> None:
-    """Replace ``folder`` with exactly ``files``: built beside it, then swapped in by renames."""
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".part", dir=folder.parent))
-    try:
-        for name, data in files.items():
-            path = staging / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        for path in [staging, *staging.rglob("*")]:
-            os.chmod(path, 0o755 if path.is_dir() else 0o644)
-        retired = None
-        if folder.exists():
-            retired = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".old", dir=folder.parent))
-            os.replace(folder, retired / "previous")
-        os.replace(staging, folder)
-        if retired:
-            shutil.rmtree(retired, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-
-
 def project_for(source: Path, default: Project, warnings: Warnings) -> Project:
     """The project an article belongs to: the one being built, or the nearest one around it."""
     source = source.resolve()
@@ -137,15 +79,30 @@ def build_article(
     formats: Iterable[str],
     overrides: Mapping[str, Any],
     cache: BuildCache | None = None,
-    overlap: bool = False,
 ) -> ArticleResult:
-    """Build one article into ``out_dir``; content problems come back as diagnostics, not exceptions.
-
-    With a cache, what the build read and wrote is recorded for :func:`build_article_if_cached`.
-    ``overlap``: a core is free to write the PDF while the EPUB is made.
-    """
-    with collector_paused():
-        return _build_article(source, project, out_dir, formats, overrides, cache, overlap)
+    """Build one article into ``out_dir``. Nothing it does raises: problems with the input come
+    back as diagnostics, and so does any unexpected exception in any stage (an internal error
+    naming the stage), with the article's previous outputs untouched. Only Ctrl-C and SIGTERM
+    (``KeyboardInterrupt``, ``SystemExit``) pass through."""
+    result = ArticleResult(source)
+    clock = Stopwatch(result.timings)
+    try:
+        with collector_paused():
+            _build_article(source, project, out_dir, tuple(formats), overrides, cache, result, clock)
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except ConfigError as exc:
+        result.errors.extend(exc.diagnostics)
+    except BuildError as exc:
+        diagnostic = exc.diagnostic
+        if diagnostic.path is None:
+            diagnostic = Diagnostic("error", exc.message, display_path(source))
+        result.errors.append(diagnostic)
+    except BaseException as exc:  # a bug, an upgraded library, MemoryError, RecursionError, WeasyPrint's fatal fetch
+        result.errors.append(internal_error(exc, clock.stage, display_path(source)))
+    if result.errors:
+        result.outputs.clear()  # nothing was replaced
+    return result
 
 
 _garbage_pending = False  # an article was built while the collector was off for good
@@ -197,46 +154,46 @@ def _build_article(
     source: Path,
     project: Project,
     out_dir: Path,
-    formats: Iterable[str],
+    formats: tuple[str, ...],
     overrides: Mapping[str, Any],
     cache: BuildCache | None,
-    overlap: bool = False,
-) -> ArticleResult:
-    result = ArticleResult(source)
-    formats = tuple(formats)
-    try:
+    result: ArticleResult,
+    clock: Stopwatch,
+) -> None:
+    with clock("load"):
         own_project = project_for(source, project, result.warnings)
         search_path = own_project.layout_search_path
         key = build_key(source, cache_settings(own_project, formats, overrides), search_path) if cache else ""
         sandbox = own_project.sandbox
         covers = cache.folder if cache else None
-        if is_pack(source):
-            article, outputs = render_pack(source, own_project, sandbox, formats, overrides, result, covers, overlap)
-        else:
+    if is_pack(source):
+        article, outputs = render_pack(source, own_project, sandbox, formats, overrides, result, clock, covers)
+    else:
+        with clock("load"):
             article = load_article(source, own_project.root, own_project.defaults, overrides, result.warnings)
-            outputs = render_outputs(
-                article, own_project, sandbox, formats, result.warnings, result.timings, covers=covers, overlap=overlap
-            )
-        for suffix, data in outputs.items():
-            if isinstance(data, dict):  # a folder of files: the web edition
-                target = out_dir / article.meta.slug / "index.html"
-                write_folder_atomic(target.parent, data)
-            else:
-                target = out_dir / f"{article.meta.slug}{'-' if '.' in suffix else '.'}{suffix}"
-                write_atomic(target, data)
-            result.outputs.append(target)
-        if cache:
+        outputs = render_outputs(article, own_project, sandbox, formats, result.warnings, clock, covers=covers)
+    targets = {output_path(out_dir, article.meta.slug, suffix): data for suffix, data in outputs.items()}
+    with clock("write"):
+        try:
+            replace_outputs(targets)
+        except WriteFailure as exc:
+            raise BuildError(f"cannot write {display_path(exc.path)}: {exc.reason}", display_path(source)) from None
+    result.outputs.extend(targets)
+    if cache:
+        with clock("write"):
             reads = {path: None if "://" in path else file_digest(Path(path)) for path in recorded_reads(source, sandbox.reads, search_path)}
             writes = {str(p): stamp(p) for p in result.outputs}
-            cache.store(source, out_dir, formats, Entry(key, reads, writes, warnings_to_json(result.warnings)))
-    except ConfigError as exc:
-        result.errors.extend(exc.diagnostics)
-    except BuildError as exc:
-        diagnostic = exc.diagnostic
-        if diagnostic.path is None:
-            diagnostic = Diagnostic("error", exc.message, display_path(source))
-        result.errors.append(diagnostic)
-    return result
+            try:
+                cache.store(source, out_dir, formats, Entry(key, reads, writes, warnings_to_json(result.warnings)))
+            except OSError as exc:
+                warn(result.warnings, f"the build cache was not updated ({exc.strerror or exc}): the next build builds it again", display_path(source))
+
+
+def output_path(out_dir: Path, slug: str, suffix: str) -> Path:
+    """Where an output goes: ``<slug>.pdf``, ``<slug>-booklet.pdf``, the web edition's folder."""
+    if suffix == "html":
+        return out_dir / slug
+    return out_dir / f"{slug}{'-' if '.' in suffix else '.'}{suffix}"
 
 
 def recorded_reads(source: Path, reads: Iterable[str], search_path: tuple[Path, ...]) -> list[str]:
@@ -254,93 +211,52 @@ def render_outputs(
     sandbox: Sandbox,
     formats: tuple[str, ...],
     warnings: Warnings,
-    timings: dict[str, float],
+    clock: Stopwatch,
     document: Any = None,
     pack_toc: list[dict[str, str]] | None = None,
     covers: Path | None = None,
-    overlap: bool = False,
-) -> dict[str, Any]:
+) -> dict[str, Output]:
     """All requested outputs of one article (or of a gathered reader pack: ``document`` given),
-    in memory: nothing is written until all succeed. Generated covers are kept in ``covers``.
-    With ``overlap`` (a spare core), the PDF is written in a background process, and in a process
-    that has not loaded WeasyPrint yet, the Markdown is converted in another while it loads."""
-    clock = Stopwatch(timings)
+    in memory: nothing is written until all succeed. Generated covers are kept in ``covers``."""
     search_path = project.layout_search_path
     when = build_time(article)
     stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
     dates = {"created": article.meta.date.isoformat() if article.meta.date else stamp, "modified": stamp}
-    outputs: dict[str, Any] = {}
-    with Children() as children:
+    outputs: dict[str, Output] = {}
+    if document is None:
+        with clock("convert"):
+            from .convert import convert
 
-        def in_background(function: Callable[..., Any], *args: Any) -> Any:
-            return children.start(run_stage_in_background(sandbox, warnings, function, *args))
+            document = convert(article, sandbox, warnings)
+    if laid_out(formats):
+        with clock("hyphenation"):
+            from .hyphenation import patterns_for
 
-        printed = laid_out(formats)
-        html = None
-        if printed and overlap and document is None and "weasyprint" not in sys.modules:
-            # A cold process with a spare core: a copy of it converts the Markdown, fills the
-            # layouts and reads the hyphenation patterns while this one loads WeasyPrint (~0.5 s).
-            preparing = in_background(prepared_handout, article, sandbox, search_path, dates, warnings)
-            with clock("load"):
-                from .libraries import load_weasyprint
+            patterns_for(article.meta.lang)  # into Pyphen's cache, from the parsed copy kept
+        with clock("layout"):
+            from .pdf import layout_handout
 
-                load_weasyprint()
-            (document, html, patterns), timings["convert"] = stage_result(preparing, sandbox, warnings)
-            from .hyphenation import adopt
-
-            adopt(patterns)
-        elif document is None:
-            with clock("convert"):
-                from .convert import convert
-
-                document = convert(article, sandbox, warnings)
-        drawing = None
-        if html is not None and "epub" in formats and not article.meta.cover:
-            from .cover import cover_apart, kept_cover
-
-            if kept_cover(article, search_path, covers) is None:
-                # A copy with WeasyPrint loaded draws the cover while this one lays out the handout.
-                drawing = in_background(cover_apart, article, search_path, sandbox, warnings, covers)
-        if printed:
-            if html is None:  # else the child loaded the hyphenation patterns (adopted above)
-                with clock("hyphenation"):
-                    from .hyphenation import patterns_for
-
-                    patterns_for(article.meta.lang)  # into Pyphen's cache, from the parsed copy kept
-            with clock("layout"):
-                from .pdf import layout_handout, render_html
-
-                # The EPUB's page-list needs the print layout too, so it is laid out once for both.
-                if html is None:
-                    handout = layout_handout(article, document, search_path, sandbox, dates, warnings, pack_toc)
-                else:
-                    handout = render_html(html, article, sandbox, warnings, search_path)
-        printing = None
-        if "pdf" in formats and "epub" in formats and overlap:
-            # A spare core writes the PDF in a copy of this process while this one makes the EPUB.
-            printing = in_background(handout_pdf, handout, article)
-        elif "pdf" in formats:
-            with clock("pdf"):
-                outputs["pdf"] = handout_pdf(handout, article)
-        if "epub" in formats:
-            with clock("epub"):
-                from .cover import make_cover
-                from .epub import build_epub
-                from .pagemap import page_starts
-
-                if drawing is None:
-                    cover = make_cover(article, search_path, sandbox, warnings, covers)
-                else:
-                    cover, timings["cover"] = stage_result(drawing, sandbox, warnings)
-                starts = page_starts(handout.pages)
-                outputs["epub"] = build_epub(article, document, cover, search_path, when, len(handout.pages), starts)
-        if printing is not None:
-            outputs["pdf"], timings["pdf"] = stage_result(printing, sandbox, warnings)  # the time the child took
-    if article.meta.booklet and "pdf" in outputs:
+            # The EPUB's page-list needs the print layout too, so it is laid out once for both.
+            handout = layout_handout(article, document, search_path, sandbox, dates, warnings, pack_toc)
+    if "pdf" in formats:
         with clock("pdf"):
-            from .pdf import booklet_pdf
+            outputs["pdf"] = handout_pdf(handout, article)
+        if article.meta.booklet:
+            with clock("booklet"):
+                from .pdf import booklet_pdf
 
-            outputs["booklet.pdf"] = booklet_pdf(article, document, outputs["pdf"], search_path, sandbox, dates, warnings)
+                outputs["booklet.pdf"] = booklet_pdf(article, document, outputs["pdf"], search_path, sandbox, dates, warnings)
+    if "epub" in formats:
+        with clock("cover"):
+            from .cover import make_cover
+
+            cover = make_cover(article, search_path, sandbox, warnings, covers)
+        with clock("epub"):
+            from .epub import build_epub
+            from .pagemap import page_starts
+
+            starts = page_starts(handout.pages)
+            outputs["epub"] = build_epub(article, document, cover, search_path, when, len(handout.pages), starts)
     if "html" in formats:
         with clock("html"):
             from .web import web_files
@@ -360,8 +276,7 @@ OUTPUT_ORDER = ("pdf", "booklet.pdf", "epub", "html")  # the order outputs are w
 
 
 def handout_pdf(handout: Any, article: Article) -> bytes:
-    """The laid-out handout as PDF bytes, with the article's bleed box (a pure function of both:
-    it may run in a background process)."""
+    """The laid-out handout as PDF bytes, with the article's bleed box."""
     from .content import stable_identifier
     from .pdf import set_bleed_box, write_pdf
 
@@ -371,19 +286,6 @@ def handout_pdf(handout: Any, article: Article) -> bytes:
     return pdf
 
 
-def prepared_handout(
-    article: Article, sandbox: Sandbox, search_path: tuple[Path, ...], dates: dict[str, str], warnings: Warnings
-) -> tuple[Any, str, dict[Path, Any]]:
-    """Everything before layout, none of which needs WeasyPrint: the article converted, the
-    handout's HTML, and the hyphenation patterns of its language parsed."""
-    from .convert import convert
-    from .hyphenation import patterns_for
-    from .pdf import handout_source
-
-    document = convert(article, sandbox, warnings)
-    return document, handout_source(article, document, search_path, dates, warnings), patterns_for(article.meta.lang)
-
-
 def render_pack(
     source: Path,
     project: Project,
@@ -391,40 +293,46 @@ def render_pack(
     formats: tuple[str, ...],
     overrides: Mapping[str, Any],
     result: ArticleResult,
+    clock: Stopwatch,
     covers: Path | None = None,
-    overlap: bool = False,
-) -> tuple[Article, dict[str, Any]]:
+) -> tuple[Article, dict[str, Output]]:
     """A reader pack's outputs: its articles converted one by one, gathered into one book."""
     from .convert import convert
     from .packs import as_article, gather, load_pack
 
-    pack = load_pack(source, project.defaults, dict(overrides), result.warnings)
+    with clock("load"):
+        pack = load_pack(source, project.defaults, dict(overrides), result.warnings)
     parts = []
-    with Stopwatch(result.timings)("convert"):
-        for index, path in enumerate(pack.articles, start=1):
+    for index, path in enumerate(pack.articles, start=1):
+        with clock("load"):
             article = load_article(path, project.root, project.defaults, {}, result.warnings)
             article = replace(article, meta=replace(article.meta, paper=pack.meta.paper))
             sandbox.reads.append(str(path))
+        with clock("convert"):
             parts.append((article, convert(article, sandbox, result.warnings, prefix=f"a{index}-")))
-    document = gather(pack, parts, project.layout_search_path)
-    toc = [{"id": f"a{i}-article", "title": a.meta.title, "authors": ", ".join(a.meta.authors)} for i, (a, _) in enumerate(parts, start=1)]
-    book = as_article(pack, project.root)
-    return book, render_outputs(book, project, sandbox, formats, result.warnings, result.timings, document, toc, covers, overlap)
+    with clock("pack"):
+        document = gather(pack, parts, project.layout_search_path)
+        toc = [{"id": f"a{i}-article", "title": a.meta.title, "authors": ", ".join(a.meta.authors)} for i, (a, _) in enumerate(parts, start=1)]
+        book = as_article(pack, project.root)
+    return book, render_outputs(book, project, sandbox, formats, result.warnings, clock, document, toc, covers)
 
 
 class Stopwatch:
-    """Adds the wall-clock time of each ``with clock("stage"):`` block to ``timings``."""
+    """Adds the wall-clock time of each ``with clock("stage"):`` block to ``timings``, and knows
+    which stage is running (what an internal error names)."""
 
     def __init__(self, timings: dict[str, float]):
         self.timings = timings
+        self.stage: str | None = None
 
     @contextmanager
     def __call__(self, stage: str) -> Iterator[None]:
         start = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - start
+        outer, self.stage = self.stage, stage
+        yield
+        # Not in a ``finally``: after an exception, ``stage`` still names the stage that raised.
+        self.stage = outer
+        self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - start
 
 
 def _warm_up(printed: bool = True) -> None:
@@ -452,32 +360,49 @@ def build_many(
 ) -> Iterator[ArticleResult]:
     """Build articles, in worker processes when ``jobs`` > 1; results come back in ``sources`` order.
 
-    Articles the cache says are up to date are answered here without starting a worker.
+    Articles the cache says are up to date are answered here without starting a worker. A worker
+    that dies (killed, out of memory, a crash in native code) costs only the article it was
+    building: the others are built again in a fresh worker, one at a time, until the culprit is
+    found.
     """
     pending: list[tuple[int, Path]] = []
     answered: dict[int, ArticleResult] = {}
     for index, source in enumerate(sources):
-        if cache is not None:
-            result = build_article_if_cached(source, project, out_dir, formats, overrides, cache)
-            if result is not None:
-                answered[index] = result
-                continue
-        pending.append((index, source))
+        result = build_article_if_cached(source, project, out_dir, formats, overrides, cache) if cache else None
+        if result is not None:
+            answered[index] = result
+        else:
+            pending.append((index, source))
     if jobs <= 1 or len(pending) <= 1:
-        overlap = jobs > 1 and hasattr(os, "fork")  # one article to build and a core to spare
+        for index, source in enumerate(sources):
+            yield answered[index] if index in answered else build_article(source, project, out_dir, formats, overrides, cache)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    def new_pool(workers: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=workers, initializer=_warm_up, initargs=(laid_out(formats),))
+
+    pool = new_pool(min(jobs, len(pending)))
+    try:
+        futures = {index: pool.submit(build_article, source, project, out_dir, formats, overrides, cache) for index, source in pending}
         for index, source in enumerate(sources):
             if index in answered:
                 yield answered[index]
-            else:
-                yield build_article(source, project, out_dir, formats, overrides, cache, overlap)
-        return
-    from concurrent.futures import ProcessPoolExecutor
-
-    pool = ProcessPoolExecutor(max_workers=min(jobs, len(pending)), initializer=_warm_up, initargs=(laid_out(formats),))
-    try:
-        futures = {index: pool.submit(build_article, source, project, out_dir, formats, overrides, cache) for index, source in pending}
-        for index in range(len(sources)):
-            yield answered[index] if index in answered else futures[index].result()
+                continue
+            try:
+                yield futures[index].result()
+            except BrokenProcessPool:
+                pool.shutdown(wait=True, cancel_futures=True)
+                pool = new_pool(1)  # from here on one article at a time, so a death names its article
+                try:
+                    yield pool.submit(build_article, source, project, out_dir, formats, overrides, cache).result()
+                except BrokenProcessPool:
+                    pool.shutdown(wait=True)
+                    pool = new_pool(1)
+                    message = "internal error: the worker process building it stopped unexpectedly (killed, or a crash in native code)"
+                    yield ArticleResult(source, errors=[Diagnostic("error", message, display_path(source))])
+                futures = {i: pool.submit(build_article, s, project, out_dir, formats, overrides, cache) for i, s in pending if i > index}
     finally:
         # Stopped early (Ctrl-C, SIGTERM): articles not started are dropped, not built first.
         pool.shutdown(wait=True, cancel_futures=True)
@@ -486,14 +411,15 @@ def build_many(
 def build_article_if_cached(
     source: Path, project: Project, out_dir: Path, formats: tuple[str, ...], overrides: Mapping[str, Any], cache: BuildCache
 ) -> ArticleResult | None:
-    """The cached result for ``source`` when nothing it depends on changed, else None."""
+    """The cached result for ``source`` when nothing it depends on changed, else None (also when
+    the cache cannot tell: the article is then built, which reports what is wrong)."""
     warnings: list[Diagnostic] = []
     try:
         own_project = project_for(source, project, warnings)
         key = build_key(source, cache_settings(own_project, formats, overrides), own_project.layout_search_path)
-    except (ConfigError, OSError):
+        entry = cache.lookup(source, out_dir, formats, key)
+    except Exception:
         return None
-    entry = cache.lookup(source, out_dir, formats, key)
     if entry is None:
         return None
     return ArticleResult(source, [Path(p) for p in entry.writes], warnings_from_json(entry.warnings), cached=True)

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from .cache import CACHE_FOLDER, BuildCache, forget
-from .pipeline import build_many
 
 SETTLE_SECONDS = 0.05  # editors write a file in several steps: wait until they are done
 
@@ -25,7 +24,7 @@ def watch(request: Any, stop: threading.Event | None = None) -> int:
     from watchdog.events import FileSystemEvent, FileSystemEventHandler
     from watchdog.observers import Observer
 
-    from .cli import run_build
+    from .cli import guarded_build
 
     stop = stop or threading.Event()
     changed = threading.Event()
@@ -52,7 +51,7 @@ def watch(request: Any, stop: threading.Event | None = None) -> int:
     observer.start()
     print(f"watching {', '.join(str(r) for r in sorted(roots))} (Ctrl-C to stop)", file=sys.stderr)
     try:
-        run_build(request, build_many)
+        guarded_build(request)
         while not stop.is_set():
             if not changed.wait(0.1):
                 continue
@@ -60,7 +59,7 @@ def watch(request: Any, stop: threading.Event | None = None) -> int:
                 changed.clear()
                 time.sleep(SETTLE_SECONDS)
             forget()
-            run_build(request, build_many)
+            guarded_build(request)
     except KeyboardInterrupt:
         print("stopped watching", file=sys.stderr)
     finally:

@@ -83,12 +83,20 @@ def test_metadata_override(tmp_path: Path) -> None:
         (["-M", "date=soon"], "python build.py: error: 'date' must be an ISO date such as 2024-05-31, not 'soon'"),
         (["-M", "titel=x"], "python build.py: error: unknown key 'titel' (did you mean 'title'?)"),
         (["missing.md"], "python build.py: error: missing.md: no such file or folder"),
+        (["-M", "date=2024-02-30"], "python build.py: error: 'date' is not a real date: 2024-02-30 (that month has no day 30)"),
+        (["-M", "event={name: X, date: 2024-13-01}"], "python build.py: error: 'event.date' is not a real date: 2024-13-01 (there is no month 13)"),
+        (["pyproject.toml"], "python build.py: error: pyproject.toml: not a Markdown file (.md) or a reader pack (.pack.yaml)"),
+        ([], "python build.py: error: no content/ folder in {root}: name the Markdown files or folders to build, or create it and put articles in it"),
+        (["empty"], "python build.py: error: nothing to build: no Markdown files (.md) or reader packs (.pack.yaml) in empty"),
     ],
 )
 def test_usage_errors_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.pressroom]\n")
+    (tmp_path / "empty").mkdir()
     run = run_cli(*args, cwd=tmp_path)
     assert run.code == 2
-    assert run.err.strip() == message
+    assert run.err.strip() == message.format(root=tmp_path)
+    assert not (tmp_path / "dist").exists()
 
 
 def test_help(tmp_path: Path) -> None:
@@ -127,7 +135,7 @@ def test_parallel_builds_report_in_a_stable_order_and_keep_going(tmp_path: Path)
 def test_verbose_prints_stage_timings_and_quiet_prints_nothing(tmp_path: Path) -> None:
     write_article(tmp_path, "# T\n\nText.\n", "t.md")
     verbose = run_cli("t.md", "--out", "out", "-v", "--force", cwd=tmp_path)
-    assert "  t.md: convert " in verbose.out and "layout" in verbose.out and "epub" in verbose.out
+    assert "  t.md: load " in verbose.out and "convert" in verbose.out and "layout" in verbose.out and "epub" in verbose.out
     quiet = run_cli("t.md", "--out", "out", "-q", "--force", cwd=tmp_path)
     assert (quiet.code, quiet.out, quiet.err) == (0, "", "")
 

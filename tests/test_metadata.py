@@ -55,3 +55,35 @@ def test_unknown_keys_warn_with_the_nearest_known_key() -> None:
 def test_suggest() -> None:
     assert suggest("autor", ["author", "title"]) == " (did you mean 'author'?)"
     assert suggest("qqq", ["author"]) == ""
+
+
+@pytest.mark.parametrize(
+    ("front", "line", "message"),
+    [
+        ("date: 2024-02-30", 3, "'date' is not a real date: 2024-02-30 (that month has no day 30)"),
+        ("date: 2023-02-29T10:00:00Z", 3, "'date' is not a real date: 2023-02-29T10:00:00Z (that month has no day 29)"),
+        ("event: {name: Summit, date: 2024-13-01}", 3, "'event.date' is not a real date: 2024-13-01 (there is no month 13)"),
+        ("event:\n  name: Summit\n  date: 2024-04-31", 3, "'event.date' is not a real date: 2024-04-31 (that month has no day 31)"),
+    ],
+)
+def test_impossible_calendar_dates_are_errors_at_their_line(tmp_path: Path, front: str, line: int, message: str) -> None:
+    from helpers import run_cli, write_article
+
+    write_article(tmp_path, f"---\ntitle: T\n{front}\n---\n\nText.\n", "a.md")
+    write_article(tmp_path, "# Fine\n\nText.\n", "b.md")
+    run = run_cli("a.md", "b.md", "--out", "out", "-j", "1", cwd=tmp_path)
+    assert run.code == 1
+    assert f"a.md:{line}: error: {message}" in run.err.splitlines(), run.err
+    assert (tmp_path / "out" / "b.pdf").exists()  # the other article is still built
+    assert "Traceback" not in run.err
+
+
+def test_dates_in_front_matter_still_read_as_dates(tmp_path: Path) -> None:
+    from pressroom.content import load_article
+
+    from helpers import write_article
+
+    source = write_article(tmp_path, "---\ndate: 2024-02-29\nevent: {name: S, date: 2024-03-01}\n---\n\nText.\n")
+    meta = load_article(source, tmp_path, {}, {}, []).meta
+    assert meta.date.isoformat() == "2024-02-29"
+    assert meta.event.date == "2024-03-01"

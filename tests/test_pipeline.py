@@ -10,15 +10,7 @@ from pathlib import Path
 import pytest
 
 from helpers import run_cli, start_build, terminate, write_article
-from pressroom.pipeline import build_time, write_atomic
-
-
-def test_write_atomic_replaces_whole_files_and_leaves_no_temporary(tmp_path: Path) -> None:
-    target = tmp_path / "out" / "a.pdf"
-    write_atomic(target, b"one")
-    write_atomic(target, b"two")
-    assert target.read_bytes() == b"two"
-    assert [p.name for p in target.parent.iterdir()] == ["a.pdf"]
+from pressroom.pipeline import build_time
 
 
 def test_a_failed_build_keeps_the_last_good_outputs(tmp_path: Path) -> None:

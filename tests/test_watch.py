@@ -9,16 +9,7 @@ import threading
 import time
 from pathlib import Path
 
-from helpers import start_build, terminate, write_article
-
-
-def wait_for(condition, timeout: float = 60.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
+from helpers import start_build, terminate, wait_for, write_article
 
 
 def test_saving_an_article_or_a_layout_rebuilds_and_errors_do_not_stop_watching(tmp_path: Path) -> None:

@@ -1,0 +1,173 @@
+"""Writing outputs: every file whole or not at all, and an article's outputs all or none.
+
+Each output is first written in full to a temporary file beside its final name (flushed to disk).
+Only when every output of the article is staged are they renamed into place; the previous
+versions are kept aside until then, so a failure at any point (a full disk, a read-only or
+vanished folder, a folder in the way) leaves the article's previous outputs exactly as they were
+and no temporary file behind.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import tempfile
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+Output = bytes | Mapping[str, bytes]  # a file, or a folder of files (the web edition)
+
+STALE_TEMPORARY_SECONDS = 3600
+
+
+class WriteFailure(OSError):
+    """Writing ``path`` failed; ``reason`` is the operating system's."""
+
+    def __init__(self, path: Path, reason: str):
+        super().__init__(f"cannot write {path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+def remove_stale_temporaries(path: Path) -> None:
+    """Delete temporary files a killed build left beside ``path`` (only old ones: a build running
+    at the same time may be writing a fresh one)."""
+    now = time.time()
+    for leftover in [*path.parent.glob(f".{path.name}.*.part"), *path.parent.glob(f".{path.name}.*.old")]:
+        try:
+            if now - leftover.stat().st_mtime > STALE_TEMPORARY_SECONDS:
+                shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
+        except OSError:
+            pass
+
+
+def _staged_file(path: Path, data: bytes) -> Path:
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o644)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return Path(temporary)
+
+
+def _staged_folder(folder: Path, files: Mapping[str, bytes]) -> Path:
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".part", dir=folder.parent))
+    try:
+        for name, data in files.items():
+            path = staging / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "wb") as stream:
+                stream.write(data)
+                stream.flush()
+                os.fsync(stream.fileno())
+        for path in [staging, *staging.rglob("*")]:
+            os.chmod(path, 0o755 if path.is_dir() else 0o644)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return staging
+
+
+def _discard(path: Path | None) -> None:
+    if path is None:
+        return
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _stage(target: Path, data: Output) -> Path:
+    """Write ``data`` in full beside ``target``; the temporary's path."""
+    folder = not isinstance(data, (bytes, bytearray))
+    if target.is_dir() and not folder:
+        raise IsADirectoryError("a folder is in the way")
+    if target.exists() and folder and not target.is_dir():
+        raise NotADirectoryError("a file is in the way")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(target)
+    return _staged_folder(target, data) if folder else _staged_file(target, bytes(data))
+
+
+def _swap_in(staged: Path, target: Path) -> Path | None:
+    """Move ``staged`` to ``target``; the previous version, kept aside (None: there was none)."""
+    if not target.exists():
+        os.rename(staged, target)
+        return None
+    previous = target.parent / f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.old"
+    if target.is_dir():
+        os.rename(target, previous)  # a folder cannot be replaced in one step
+        try:
+            os.rename(staged, target)
+        except BaseException:
+            os.rename(previous, target)
+            raise
+    else:
+        os.link(target, previous)  # readers see the old file or the new one, never none
+        try:
+            os.replace(staged, target)
+        except BaseException:
+            previous.unlink(missing_ok=True)
+            raise
+    return previous
+
+
+def _restore(target: Path, previous: Path | None) -> None:
+    if previous is None:
+        _discard(target)
+    elif previous.is_dir():
+        _discard(target)
+        os.rename(previous, target)
+    else:
+        os.replace(previous, target)
+
+
+def replace_outputs(outputs: Mapping[Path, Output]) -> None:
+    """Put every output in place, or none: on failure, a :class:`WriteFailure` naming the file,
+    and every target as it was before."""
+    staged: dict[Path, Path] = {}
+    current = None
+    try:
+        for current, data in outputs.items():
+            staged[current] = _stage(current, data)
+    except OSError as exc:
+        for temporary in staged.values():
+            _discard(temporary)
+        raise WriteFailure(current or Path("."), _reason(exc)) from exc
+    except BaseException:
+        for temporary in staged.values():
+            _discard(temporary)
+        raise
+    replaced: list[tuple[Path, Path | None]] = []
+    try:
+        for current, temporary in staged.items():
+            replaced.append((current, _swap_in(temporary, current)))
+    except BaseException as exc:
+        for target, previous in reversed(replaced):
+            try:
+                _restore(target, previous)
+            except OSError:
+                pass
+        for target, temporary in staged.items():
+            _discard(temporary)
+        if isinstance(exc, OSError):
+            raise WriteFailure(current, _reason(exc)) from exc
+        raise
+    for _, previous in replaced:
+        _discard(previous)
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write one file so that readers see the old file or the new one, never a part."""
+    replace_outputs({path: data})

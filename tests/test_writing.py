@@ -1,0 +1,123 @@
+"""Writing outputs: a full disk, a read-only folder, a folder in the way: one clear error, nothing
+half-written, and an article's previous outputs all kept (all or none replaced)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from helpers import SEED_ARTICLE, run_cli, write_article
+from pressroom import writing
+from pressroom.writing import WriteFailure, replace_outputs, write_atomic
+
+EPOCH = {"SOURCE_DATE_EPOCH": "1700000000"}
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@contextlib.contextmanager
+def small_disk(folder: Path, size: str) -> Iterator[Path]:
+    """A tmpfs of ``size`` mounted at ``folder`` (the tests run as root; elsewhere they skip,
+    and fail in CI, where PRESSROOM_REQUIRE_TOOLS is set)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True, text=True)
+    if mounted.returncode != 0:
+        message = f"cannot mount a tmpfs: {mounted.stderr.strip()}"
+        if os.environ.get("PRESSROOM_REQUIRE_TOOLS"):
+            pytest.fail(message)
+        pytest.skip(message)
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def fill(folder: Path, leave: int) -> None:
+    """Take up the disk's free space but ``leave`` bytes."""
+    status = os.statvfs(folder)
+    free = status.f_bavail * status.f_frsize
+    (folder / ".filler").write_bytes(b"\0" * max(0, free - leave))
+
+
+def test_write_atomic_replaces_whole_files_and_leaves_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "out" / "a.pdf"
+    write_atomic(target, b"one")
+    write_atomic(target, b"two")
+    assert target.read_bytes() == b"two"
+    assert [p.name for p in target.parent.iterdir()] == ["a.pdf"]
+
+
+def test_a_failure_while_swapping_in_puts_every_previous_output_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first, second, folder = tmp_path / "a.pdf", tmp_path / "a.epub", tmp_path / "a"
+    replace_outputs({first: b"old pdf", second: b"old epub", folder: {"index.html": b"old page"}})
+    real_replace = os.replace
+
+    def failing_replace(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+        if str(target).endswith(".epub") and ".part" in str(source):
+            raise OSError(5, "Input/output error")
+        real_replace(source, target)
+
+    monkeypatch.setattr(writing.os, "replace", failing_replace)
+    with pytest.raises(WriteFailure, match="Input/output error"):
+        replace_outputs({first: b"new pdf", second: b"new epub", folder: {"index.html": b"new page"}})
+    monkeypatch.undo()
+    assert files(tmp_path) == {"a.pdf": b"old pdf", "a.epub": b"old epub", "a/index.html": b"old page"}
+
+
+def test_a_full_disk_is_one_error_and_keeps_the_previous_outputs(tmp_path: Path) -> None:
+    disk = tmp_path / "disk"
+    with small_disk(disk, "1m"):
+        first = run_cli(SEED_ARTICLE, "--out", disk, "--format", "pdf,epub", env=EPOCH)
+        assert first.code == 0, first.err
+        before = files(disk)
+        pdf_size = len(before["professional-organizations.pdf"])
+        fill(disk, pdf_size + 64 * 1024)  # the new PDF fits, the EPUB does not
+        run = run_cli(SEED_ARTICLE, "--out", disk, "--format", "pdf,epub", "--force", "-M", "subtitle=Second edition", env=EPOCH)
+        (disk / ".filler").unlink()
+        after = files(disk)
+    assert run.code == 1
+    assert f"cannot write {disk}/professional-organizations.epub: No space left on device" in run.err, run.err
+    assert "Traceback" not in run.err
+    assert after == before  # the PDF written before the EPUB failed did not replace the last good one
+
+
+def test_the_cache_is_not_updated_when_writing_fails(tmp_path: Path) -> None:
+    source = write_article(tmp_path / "content", "# Doc\n\nText.\n", "doc.md")
+    (tmp_path / "pyproject.toml").write_text("[tool.pressroom]\n")
+    (tmp_path / "dist" / "doc.epub").mkdir(parents=True)  # a folder where the EPUB goes
+    run = run_cli("--format", "pdf,epub", cwd=tmp_path)
+    assert run.code == 1
+    assert "content/doc.md: error: cannot write dist/doc.epub: a folder is in the way" in run.err, run.err
+    assert not (tmp_path / "dist" / "doc.pdf").exists()  # all or none
+    (tmp_path / "dist" / "doc.epub").rmdir()
+    again = run_cli("--format", "pdf,epub", cwd=tmp_path)
+    assert again.code == 0 and "wrote dist/doc.pdf" in again.out  # built, not answered from the cache
+    assert source.exists()
+
+
+def test_a_read_only_output_folder(tmp_path: Path) -> None:
+    disk = tmp_path / "disk"
+    with small_disk(disk, "2m"):
+        assert run_cli(SEED_ARTICLE, "--out", disk, "--format", "pdf", env=EPOCH).code == 0
+        before = files(disk)
+        subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+        run = run_cli(SEED_ARTICLE, "--out", disk, "--format", "pdf", "--force", env=EPOCH)
+        after = files(disk)
+    assert run.code == 1
+    assert f"cannot write {disk}/professional-organizations.pdf: Read-only file system" in run.err, run.err
+    assert after == before
+
+
+def test_an_output_folder_that_is_a_file(tmp_path: Path) -> None:
+    (tmp_path / "out").write_text("not a folder")
+    run = run_cli(SEED_ARTICLE, "--out", tmp_path / "out" / "dist", "--format", "pdf")
+    assert run.code == 1
+    assert f"cannot write {tmp_path}/out/dist/professional-organizations.pdf: Not a directory" in run.err, run.err
+    assert "Traceback" not in run.err
