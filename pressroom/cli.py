@@ -8,16 +8,27 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import DEFAULT_FORMATS, FORMATS, find_project_root, load_project, parse_formats
-from .content import PACK_SUFFIX, display_path, find_articles
-from .errors import BuildError, ConfigError, Diagnostic, UsageError, internal_error
-from .metadata import check_fields
+from pressroom.load.articles import PACK_SUFFIX
+from pressroom.load.metadata import check_fields
+from pressroom.load.settings import (
+    DEFAULT_FORMATS,
+    FORMATS,
+    find_project_root,
+    load_project,
+    parse_formats,
+)
+from pressroom.model import (
+    BuildError,
+    ConfigError,
+    Diagnostic,
+    UsageError,
+    display_path,
+)
+from pressroom.report import guarded_build, report, usage_error
 
 OVERRIDE_SOURCE = "-M"
 MARKDOWN_SUFFIXES = (".md", PACK_SUFFIX)
@@ -66,7 +77,7 @@ def parse_overrides(pairs: Sequence[str]) -> dict[str, Any]:
         return {}
     import yaml
 
-    from .content import load_yaml
+    from pressroom.load.articles import load_yaml
 
     raw: dict[str, Any] = {}
     for pair in pairs:
@@ -86,16 +97,6 @@ def parse_overrides(pairs: Sequence[str]) -> dict[str, Any]:
     if warnings:
         raise UsageError("; ".join(w.message.replace(" ignored", "") for w in warnings))
     return checked
-
-
-def report(diagnostic: Diagnostic) -> None:
-    print(diagnostic.format(), file=sys.stderr)
-
-
-def usage_error(message: str) -> int:
-    """A mistake on the command line: one line, exit status 2."""
-    print(f"python build.py: error: {message}", file=sys.stderr)
-    return 2
 
 
 def path_problem(path: Path) -> str | None:
@@ -124,7 +125,7 @@ def main(argv: Sequence[str] | None = None, exiting: bool = False) -> int:
         if problem:
             return usage_error(f"{path}: {problem}")
 
-    from .cache import CACHE_FOLDER, BuildCache, forget
+    from pressroom.store.cache import CACHE_FOLDER, BuildCache, forget
 
     forget()  # layout digests remembered by an earlier main() in this process may be stale
 
@@ -143,6 +144,8 @@ def main(argv: Sequence[str] | None = None, exiting: bool = False) -> int:
             f"no {display_path(project.content_dir)}/ folder in {project.root}: "
             "name the Markdown files or folders to build, or create it and put articles in it"
         )
+    from pressroom.build import BuildRequest
+
     request = BuildRequest(
         paths=[Path(p) for p in args.paths] or [project.content_dir],
         project=project,
@@ -154,32 +157,15 @@ def main(argv: Sequence[str] | None = None, exiting: bool = False) -> int:
         verbosity=0 if args.quiet else 2 if args.verbose else 1,
     )
     if args.watch:
-        from .watch import watch
+        from pressroom.watch import watch
 
         return watch(request)
     if exiting:
-        from .pipeline import collector_off_until_exit
+        from pressroom.build import collector_off_until_exit
 
         with collector_off_until_exit():
             return guarded_build(request)
     return guarded_build(request)
-
-
-def guarded_build(request: BuildRequest) -> int:
-    """:func:`run_build`, with anything unexpected outside the articles' own guards (finding the
-    articles, printing) reported as one internal error line (its traceback with -v), exit 1."""
-    from .pipeline import build_many
-
-    try:
-        return run_build(request, build_many)
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except BaseException as exc:
-        diagnostic = internal_error(exc, None, "python build.py")
-        report(diagnostic)
-        if request.verbosity > 1 and diagnostic.detail:
-            print(diagnostic.detail, file=sys.stderr)
-        return 1
 
 
 TERMINATED = 128 + 15  # the shell's exit status for a process ended by SIGTERM
@@ -195,103 +181,3 @@ def stop_cleanly_on_terminate() -> None:
         raise SystemExit(TERMINATED)
 
     signal.signal(signal.SIGTERM, terminate)
-
-
-@dataclass
-class BuildRequest:
-    """Everything one build (or each rebuild in watch mode) needs."""
-
-    paths: list[Path]
-    project: Any
-    out_dir: Path
-    formats: tuple[str, ...]
-    overrides: dict[str, Any]
-    jobs: int = 1
-    cache: Any = None
-    verbosity: int = 1  # 0 quiet, 1 normal, 2 verbose
-
-
-def run_build(request: BuildRequest, build_many: Any) -> int:
-    """Build what ``request`` names; print one line per output, then every problem. Exit status."""
-    sources = find_articles(request.paths)
-    if not sources:
-        where = " ".join(display_path(p) for p in request.paths)
-        return usage_error(f"nothing to build: no Markdown files (.md) or reader packs (.pack.yaml) in {where}")
-    failed = 0
-    progress = Progress(len(sources), request.verbosity)
-    sources, clashes = separate_clashes(sources, request.overrides)
-    for diagnostic in clashes:
-        print(diagnostic.format(), file=sys.stderr)
-        failed += 1
-    results = build_many(
-        sources, request.project, request.out_dir, request.formats, request.overrides, request.jobs, request.cache
-    )
-    with progress:
-        for result in results:
-            progress.advance(result.source)
-            for diagnostic in [*result.warnings, *result.errors]:
-                progress.print(diagnostic.format(), error=True)
-                if diagnostic.detail and request.verbosity > 1:
-                    progress.print(diagnostic.detail, error=True)
-            for output in result.outputs:
-                if request.verbosity:
-                    progress.print(f"{'unchanged' if result.cached else 'wrote'} {display_path(output)}")
-            if request.verbosity > 1 and result.timings:
-                stages = ", ".join(f"{stage} {seconds:.2f} s" for stage, seconds in result.timings.items())
-                progress.print(f"  {display_path(result.source)}: {stages}")
-            failed += not result.ok
-    if failed:
-        total = len(sources) + len(clashes)
-        print(f"{failed} of {total} article{'s' if total != 1 else ''} failed", file=sys.stderr)
-        return 1
-    return 0
-
-
-def separate_clashes(sources: list[Path], overrides: dict[str, Any]) -> tuple[list[Path], list[Diagnostic]]:
-    """Sources whose outputs would take a name an earlier source already takes are not built:
-    building them would overwrite that source's outputs."""
-    from .content import output_name
-
-    owners: dict[str, Path] = {}
-    kept, clashes = [], []
-    for source in sources:
-        name = output_name(source, overrides)
-        if name in owners:
-            message = f"its outputs would be named '{name}', like those of {display_path(owners[name])}: give one a different slug"
-            clashes.append(Diagnostic("error", message, display_path(source)))
-        else:
-            owners[name] = source
-            kept.append(source)
-    return kept, clashes
-
-
-class Progress:
-    """A progress bar on a terminal (rich), plain lines otherwise."""
-
-    def __init__(self, total: int, verbosity: int):
-        self.bar = None
-        if verbosity and sys.stdout.isatty() and total > 1:
-            from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
-            from rich.progress import Progress as RichProgress
-
-            self.bar = RichProgress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), transient=True)
-            self.task = self.bar.add_task("building", total=total)
-
-    def __enter__(self) -> Progress:
-        if self.bar:
-            self.bar.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar:
-            self.bar.stop()
-
-    def advance(self, source: Path) -> None:
-        if self.bar:
-            self.bar.update(self.task, advance=1, description=display_path(source))
-
-    def print(self, line: str, error: bool = False) -> None:
-        if self.bar:
-            self.bar.console.print(line, markup=False, highlight=False, style="red" if error else None)
-        else:
-            print(line, file=sys.stderr if error else sys.stdout)

@@ -119,7 +119,7 @@ def parse_html(html: str) -> ET.Element | None:
 def weasyprint_html(html: str, base_url: str | Path | None, url_fetcher: Any) -> weasyprint.HTML:
     """``weasyprint.HTML(string=html, base_url=base_url, url_fetcher=url_fetcher)``, with the
     document parsed by :func:`parse_html` when it can be."""
-    from .libraries import load_weasyprint
+    from pressroom.libraries import load_weasyprint
 
     weasyprint = load_weasyprint()
     root = parse_html(html)

@@ -92,7 +92,7 @@ def stored_patterns(path: Path, folder: Path) -> Any:
     dictionary = pyphen.HyphDict(path)
     data = dictionary_to_json(dictionary)
     if data is not None:
-        from .pipeline import write_atomic
+        from pressroom.store.files import write_atomic
 
         try:
             write_atomic(stored, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())

@@ -12,19 +12,19 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
-from .cache import CACHE_FOLDER, BuildCache, forget
+from pressroom.build import BuildRequest
+from pressroom.report import guarded_build
+from pressroom.store.cache import CACHE_FOLDER, BuildCache, forget
 
 SETTLE_SECONDS = 0.05  # editors write a file in several steps: wait until they are done
 
 
-def watch(request: Any, stop: threading.Event | None = None) -> int:
+def watch(request: BuildRequest, stop: threading.Event | None = None) -> int:
     """Build, then rebuild on every change until Ctrl-C (or ``stop`` is set). Exit status 0."""
     from watchdog.events import FileSystemEvent, FileSystemEventHandler
     from watchdog.observers import Observer
 
-    from .cli import guarded_build
 
     stop = stop or threading.Event()
     changed = threading.Event()

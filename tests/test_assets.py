@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from pressroom.assets import decode_data_uri, resolve_project_file, sniff_media_type
-from pressroom.content import Article
-from pressroom.errors import BuildError
-from pressroom.metadata import Metadata
+from pressroom.load.assets import decode_data_uri, resolve_project_file, sniff_media_type
+from pressroom.model import Article
+from pressroom.model import BuildError
+from pressroom.load.metadata import Metadata
 
 
 def article(root: Path) -> Article:

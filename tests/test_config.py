@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pressroom.config import find_project_root, load_project
-from pressroom.errors import ConfigError
+from pressroom.load.settings import find_project_root, load_project
+from pressroom.model import ConfigError
 
 
 def test_defaults_without_settings(tmp_path: Path) -> None:

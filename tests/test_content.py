@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pressroom.content import find_articles, load_article
-from pressroom.errors import BuildError
+from pressroom.load.articles import find_articles, load_article
+from pressroom.model import BuildError
 
 
 def load(path: Path, warnings: list | None = None):
@@ -112,7 +112,7 @@ def test_find_articles_sorted_and_skips_hidden_folders(tmp_path: Path) -> None:
     ids=["none", "plain", "merge-key", "escaped-key", "flow", "invalid-yaml"],
 )
 def test_output_names_read_from_front_matter(tmp_path: Path, front_matter: str, name: str) -> None:
-    from pressroom.content import output_name
+    from pressroom.load.articles import output_name
 
     source = tmp_path / "article.md"
     source.write_text(f"---\n{front_matter}---\n\nText.\n", encoding="utf-8")

@@ -8,10 +8,10 @@ import lxml.etree as etree
 import lxml.html
 import pytest
 
-from pressroom.content import load_article
-from pressroom.convert import convert
-from pressroom.errors import BuildError
-from pressroom.sandbox import Sandbox
+from pressroom.load.articles import load_article
+from pressroom.convert.markdown import convert
+from pressroom.model import BuildError
+from pressroom.load.sandbox import Sandbox
 
 
 def convert_text(tmp_path: Path, markdown: str, files: dict[str, bytes] | None = None):
@@ -157,7 +157,7 @@ def test_a_document_pickles_with_its_tree(tmp_path: Path) -> None:
         assert etree.tostring(back.tree) == etree.tostring(document.tree)
         assert {type(element) for element in back.tree.iter()} == {type(element) for element in document.tree.iter()}
         assert back.epub_html() == document.epub_html()
-    from pressroom.convert import tree_data, tree_from_data
+    from pressroom.convert.markdown import tree_data, tree_from_data
 
     tree = lxml.html.fragment_fromstring("<div>a<!-- note -->b<p epub:type='x'>c</p>d</div>")
     assert etree.tostring(tree_from_data(tree_data(tree))) == etree.tostring(tree)

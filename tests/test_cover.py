@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from pressroom import cover
+from pressroom.render import cover
 
 from helpers import NS, assert_epubcheck_clean, epub_file, epub_xml, run_cli, write_article
 

@@ -15,23 +15,24 @@ from pathlib import Path
 import pytest
 
 from helpers import run_cli, wait_for, write_article
-from pressroom.errors import STAGE_ACTIVITIES
+from pressroom.model import STAGE_ACTIVITIES
 
 EPOCH = {"SOURCE_DATE_EPOCH": "1700000000"}
 
 #: Each stage, and the function a test double replaces to make it fail.
 STAGES = {
-    "load": ("pressroom.pipeline", "load_article"),
-    "convert": ("pressroom.convert", "convert"),
-    "layout": ("pressroom.pdf", "layout_handout"),
-    "pdf": ("pressroom.pdf", "write_pdf"),
-    "booklet": ("pressroom.pdf", "booklet_pdf"),
-    "cover": ("pressroom.cover", "make_cover"),
-    "epub": ("pressroom.epub", "build_epub"),
-    "html": ("pressroom.web", "web_files"),
-    "pack": ("pressroom.packs", "gather"),
-    "write": ("pressroom.pipeline", "replace_outputs"),
+    "load": ("pressroom.build", "load_article"),
+    "convert": ("pressroom.convert.markdown", "convert"),
+    "layout": ("pressroom.render.handout", "layout_handout"),
+    "pdf": ("pressroom.render.handout", "write_pdf"),
+    "booklet": ("pressroom.render.handout", "booklet_pdf"),
+    "cover": ("pressroom.render.cover", "make_cover"),
+    "epub": ("pressroom.render.epub", "build_epub"),
+    "html": ("pressroom.render.web", "web_files"),
+    "pack": ("pressroom.render.pack", "gather"),
+    "write": ("pressroom.build", "replace_outputs"),
 }
+PACK_LOAD = ("pressroom.render.pack", "load_pack")  # a pack is read by its own loader
 FAULTS: list[type[BaseException]] = [AssertionError, MemoryError, RecursionError, OSError]
 ARGS = ("--format", "pdf,epub,html", "--force")
 
@@ -69,7 +70,7 @@ def fault(stage: str, kind: type[BaseException], victim: str) -> Iterator[None]:
     """Replace the stage's function with a double that raises ``kind`` while ``victim`` (a file
     name) is being built, and calls the real function otherwise. Worker processes are forked, so
     they inherit the double."""
-    from pressroom import pipeline
+    from pressroom import build as pipeline
 
     building: dict[str, Path] = {}
     real_build = pipeline._build_article
@@ -78,8 +79,9 @@ def fault(stage: str, kind: type[BaseException], victim: str) -> Iterator[None]:
         building["source"] = source
         return real_build(source, *args, **kwargs)
 
-    module = importlib.import_module(STAGES[stage][0])
-    name = STAGES[stage][1]
+    where = PACK_LOAD if (stage, victim.endswith(".pack.yaml")) == ("load", True) else STAGES[stage]
+    module = importlib.import_module(where[0])
+    name = where[1]
     real = getattr(module, name)
 
     def double(*args: object, **kwargs: object) -> object:
@@ -156,9 +158,9 @@ def test_a_failed_rebuild_keeps_the_previous_outputs(tmp_path: Path) -> None:
 
 
 def test_watch_mode_reports_an_internal_error_and_keeps_watching(tmp_path: Path) -> None:
-    from pressroom.cache import CACHE_FOLDER, BuildCache
-    from pressroom.cli import BuildRequest
-    from pressroom.config import load_project
+    from pressroom.store.cache import CACHE_FOLDER, BuildCache
+    from pressroom.build import BuildRequest
+    from pressroom.load.settings import load_project
     from pressroom.watch import watch
 
     root = make_project(tmp_path)
@@ -199,7 +201,7 @@ def test_a_worker_that_dies_costs_only_its_article(tmp_path: Path, clean: dict[s
         os.kill(os.getpid(), 9)
 
     with fault("layout", AssertionError, "nobody"), pytest.MonkeyPatch.context() as patch:
-        from pressroom import pdf
+        from pressroom.render import handout as pdf
 
         real = pdf.layout_handout
 

@@ -12,7 +12,7 @@ import pytest
 import weasyprint
 
 from helpers import SEED_ARTICLE, run_cli
-from pressroom.imposition import impose_booklet, sheet_order
+from pressroom.render.booklet import impose_booklet, sheet_order
 
 
 def handout(pages: int, size: str = "A5", word: str = "Page") -> bytes:

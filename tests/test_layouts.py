@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from helpers import epub_text, pdf_text, run_cli, write_article
-from pressroom.config import BUILTIN_LAYOUTS
-from pressroom.errors import BuildError
-from pressroom.layouts import css_string, render
+from pressroom.load.settings import BUILTIN_LAYOUTS
+from pressroom.model import BuildError
+from pressroom.render.layouts import css_string, render
 
 
 def test_content_is_data_never_template_code(tmp_path: Path) -> None:

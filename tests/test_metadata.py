@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
-from pressroom.errors import BuildError
-from pressroom.metadata import check_fields, suggest
+from pressroom.model import BuildError
+from pressroom.load.metadata import check_fields, suggest
 
 
 def check(raw: dict, warnings: list | None = None) -> dict:
@@ -79,7 +80,7 @@ def test_impossible_calendar_dates_are_errors_at_their_line(tmp_path: Path, fron
 
 
 def test_dates_in_front_matter_still_read_as_dates(tmp_path: Path) -> None:
-    from pressroom.content import load_article
+    from pressroom.load.articles import load_article
 
     from helpers import write_article
 

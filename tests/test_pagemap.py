@@ -10,7 +10,7 @@ import pytest
 from lxml import etree
 
 from helpers import NS, assert_epubcheck_clean, epub_file, epub_xml, run_cli, squash, write_article
-from pressroom.pagemap import INDEX, PageStart, insert_markers
+from pressroom.convert.pagemap import INDEX, PageStart, insert_markers
 
 MM = 72 / 25.4
 COMPARED = 40  # characters compared at the top of each page

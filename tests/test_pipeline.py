@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from helpers import run_cli, start_build, terminate, write_article
-from pressroom.pipeline import build_time
+from pressroom.render.article import build_time
 
 
 def test_a_failed_build_keeps_the_last_good_outputs(tmp_path: Path) -> None:
@@ -25,7 +25,7 @@ def test_a_failed_build_keeps_the_last_good_outputs(tmp_path: Path) -> None:
 
 
 def test_build_time_prefers_source_date_epoch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pressroom.content import load_article
+    from pressroom.load.articles import load_article
 
     source = write_article(tmp_path, "# T\n\nx\n")
     os.utime(source, (1_500_000_000, 1_500_000_000))
@@ -141,7 +141,7 @@ def test_separate_processes_give_byte_identical_outputs_and_a_change_changes_the
 def test_the_garbage_collector_is_paused_for_one_build_and_restored_after_it() -> None:
     import gc
 
-    from pressroom.pipeline import collector_paused
+    from pressroom.build import collector_paused
 
     assert gc.isenabled()
     with pytest.raises(RuntimeError), collector_paused():
@@ -161,7 +161,7 @@ def test_a_one_off_process_keeps_the_collector_off_but_collects_between_articles
     import gc
     import weakref
 
-    from pressroom import pipeline
+    from pressroom import build as pipeline
 
     class Node:
         pass
@@ -189,7 +189,7 @@ def test_a_one_off_process_keeps_the_collector_off_but_collects_between_articles
 def test_worker_processes_turn_the_collector_back_on() -> None:
     import gc
 
-    from pressroom.pipeline import _warm_up
+    from pressroom.build import _warm_up
 
     gc.disable()
     try:

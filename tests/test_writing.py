@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from helpers import SEED_ARTICLE, run_cli, write_article
-from pressroom import writing
-from pressroom.writing import WriteFailure, replace_outputs, write_atomic
+from pressroom.store import files as writing
+from pressroom.store.files import WriteFailure, replace_outputs, write_atomic
 
 EPOCH = {"SOURCE_DATE_EPOCH": "1700000000"}
 

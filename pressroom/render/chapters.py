@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import lxml.html
 
-from .convert import Note, serialise
+from pressroom.convert.markdown import Note, serialise
 
 MAX_CHAPTER_BYTES = 250_000
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")

@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import BuildError, ConfigError, Diagnostic, Warnings, warn
-from .metadata import FIELDS, check_fields, suggest
-from .sandbox import Sandbox
+from pressroom.load.metadata import FIELDS, check_fields, suggest
+from pressroom.load.sandbox import Sandbox
+from pressroom.model import BuildError, ConfigError, Diagnostic, Warnings, warn
 
 FORMATS = ("pdf", "epub", "html")
 DEFAULT_FORMATS = ("pdf", "epub")
 PROJECT_KEYS = {"content", "output", "layouts", "formats", "allow_remote"}
-BUILTIN_LAYOUTS = Path(__file__).resolve().parent.parent / "layouts"
+BUILTIN_LAYOUTS = Path(__file__).resolve().parents[2] / "layouts"
 
 
 @dataclass(frozen=True)

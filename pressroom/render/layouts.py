@@ -17,9 +17,8 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
-from .config import BUILTIN_LAYOUTS
-from .content import display_path
-from .errors import BuildError
+from pressroom.load.settings import BUILTIN_LAYOUTS
+from pressroom.model import BuildError, display_path
 
 
 class LayoutFiles:

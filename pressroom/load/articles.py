@@ -11,12 +11,11 @@ import re
 import unicodedata
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import BuildError, Warnings
-from .metadata import Metadata, check_fields
+from pressroom.load.metadata import Metadata, check_fields
+from pressroom.model import Article, BuildError, Warnings, display_path
 
 FRONT_MATTER_FENCE = re.compile(r"^---[ \t]*$")
 FRONT_MATTER_END = re.compile(r"^(---|\.\.\.)[ \t]*$")
@@ -30,23 +29,6 @@ def is_pack(path: Path) -> bool:
 ATX_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
 
 
-@dataclass(frozen=True)
-class Article:
-    """One Markdown article, read and validated; nothing rendered yet."""
-
-    source: Path  # the Markdown file
-    root: Path  # the project folder: the build reads nothing outside it
-    meta: Metadata
-    body: str  # Markdown after the front matter
-    body_line: int  # line number in ``source`` where ``body`` starts
-    key_lines: Mapping[str, int] = field(default_factory=dict)  # front-matter key -> line
-
-    @property
-    def display_path(self) -> str:
-        """The path as messages show it: relative to the working folder when possible."""
-        return display_path(self.source)
-
-
 IDENTIFIER_NAMESPACE = uuid.UUID("6f1c2a4e-9d51-4c57-9a0e-5b7e2f0c8a31")
 
 
@@ -57,13 +39,6 @@ def stable_identifier(article: Article) -> str:
         return article.meta.identifier
     name = article.meta.url or f"pressroom:{article.meta.slug}"
     return f"urn:uuid:{uuid.uuid5(IDENTIFIER_NAMESPACE, name)}"
-
-
-def display_path(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def find_articles(paths: Iterable[Path]) -> list[Path]:

@@ -18,8 +18,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .errors import Diagnostic
+from pressroom import __version__
+from pressroom.model import Diagnostic
 
 CACHE_FOLDER = Path(".cache") / "pressroom"
 FORMAT_VERSION = 1
@@ -60,7 +60,7 @@ def layouts_digest(search_path: tuple[Path, ...]) -> str:
 def code_digest() -> str:
     """Pressroom's version and source: a change to either rebuilds everything (the source only:
     compiled files in __pycache__ come and go with the interpreter's settings)."""
-    return __version__ + ":" + folder_digest([Path(__file__).resolve().parent], file_digest, "*.py")
+    return __version__ + ":" + folder_digest([Path(__file__).resolve().parents[1]], file_digest, "*.py")
 
 
 def build_key(source: Path, settings: Mapping[str, Any], search_path: tuple[Path, ...]) -> str:
@@ -116,7 +116,7 @@ class BuildCache:
         return entry if entry.key == key and entry.still_valid() else None
 
     def store(self, source: Path, out_dir: Path, formats: tuple[str, ...], entry: Entry) -> None:
-        from .pipeline import write_atomic
+        from pressroom.store.files import write_atomic
 
         data = json.dumps(asdict(entry), indent=1).encode()
         write_atomic(self._path(source, out_dir, formats), data)

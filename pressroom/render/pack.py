@@ -11,18 +11,27 @@ from __future__ import annotations
 import copy
 import html
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import lxml.html
 
-from .content import PACK_SUFFIX, Article, display_path, parse_yaml_mapping, read_text, slugify
-from .convert import Document, Heading, serialise
-from .errors import BuildError, Warnings, warn
-from .layouts import render
-from .metadata import Metadata, check_fields, suggest
-from .pagemap import number_elements
+from pressroom.convert.markdown import Document, Heading, serialise
+from pressroom.convert.pagemap import number_elements
+from pressroom.load.articles import (
+    PACK_SUFFIX,
+    load_article,
+    parse_yaml_mapping,
+    read_text,
+    slugify,
+)
+from pressroom.load.metadata import Metadata, check_fields, suggest
+from pressroom.model import Article, BuildError, Warnings, display_path, warn
+from pressroom.render.article import RenderContext, render_article
+from pressroom.render.layouts import render
+from pressroom.store.files import Output
 
 PACK_KEYS = {"title", "subtitle", "editor", "date", "articles", "url", "event", "lang", "publisher", "rights", "summary", "slug"}
 
@@ -100,3 +109,27 @@ def gather(pack: Pack, parts: list[tuple[Article, Document]], search_path: tuple
         text=" ".join(texts),
         tree=root,
     )
+
+
+def render_pack(
+    source: Path, context: RenderContext, formats: tuple[str, ...], overrides: Mapping[str, Any]
+) -> tuple[Article, dict[str, Output]]:
+    """A reader pack's outputs: its articles converted one by one, gathered into one book."""
+    from pressroom.convert.markdown import convert
+
+    clock, project, warnings = context.clock, context.project, context.warnings
+    with clock("load"):
+        pack = load_pack(source, project.defaults, dict(overrides), warnings)
+    parts = []
+    for index, path in enumerate(pack.articles, start=1):
+        with clock("load"):
+            article = load_article(path, project.root, project.defaults, {}, warnings)
+            article = replace(article, meta=replace(article.meta, paper=pack.meta.paper))
+            context.sandbox.reads.append(str(path))
+        with clock("convert"):
+            parts.append((article, convert(article, context.sandbox, warnings, prefix=f"a{index}-")))
+    with clock("pack"):
+        document = gather(pack, parts, context.search_path)
+        toc = [{"id": f"a{i}-article", "title": a.meta.title, "authors": ", ".join(a.meta.authors)} for i, (a, _) in enumerate(parts, start=1)]
+        book = as_article(pack, project.root)
+    return book, render_article(book, context, formats, document, toc)

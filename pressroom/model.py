@@ -1,4 +1,5 @@
-"""Errors and warnings that know where they happened.
+"""The plain data the stages pass on: the article, and errors and warnings that know where
+they happened.
 
 Stages deep in the pipeline raise :class:`BuildError` with the file and line at fault; the CLI
 formats it once as ``path:line: error: message``. Warnings travel the same way but do not stop a
@@ -7,8 +8,13 @@ build: stages append :class:`Diagnostic` records to a list they are given.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pressroom.load.metadata import Metadata
 
 
 @dataclass(frozen=True)
@@ -94,3 +100,27 @@ def internal_error(exc: BaseException, stage: str | None, path: str | None) -> D
     message = f"internal error while {activity}: {type(exc).__name__}{': ' + text if text else ''}"
     detail = "".join(traceback.format_exception(exc)).rstrip()
     return Diagnostic("error", message, path, None, detail)
+
+
+def display_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+@dataclass(frozen=True)
+class Article:
+    """One Markdown article, read and validated; nothing rendered yet."""
+
+    source: Path  # the Markdown file
+    root: Path  # the project folder: the build reads nothing outside it
+    meta: Metadata
+    body: str  # Markdown after the front matter
+    body_line: int  # line number in ``source`` where ``body`` starts
+    key_lines: Mapping[str, int] = field(default_factory=dict)  # front-matter key -> line
+
+    @property
+    def display_path(self) -> str:
+        """The path as messages show it: relative to the working folder when possible."""
+        return display_path(self.source)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .content import Article
-from .convert import Document, serialise
-from .layouts import LayoutFiles, markup, render
+from pressroom.convert.markdown import Document, serialise
+from pressroom.model import Article
+from pressroom.render.layouts import LayoutFiles, markup, render
 
 FONT_FILES = "fonts"
 

@@ -17,9 +17,8 @@ from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 from lxml import etree
 
-from .content import Article
-from .errors import BuildError, Warnings, warn
-from .sandbox import MAX_DATA_URI_BYTES, Refused, Sandbox, inside
+from pressroom.load.sandbox import MAX_DATA_URI_BYTES, Refused, Sandbox, inside
+from pressroom.model import Article, BuildError, Warnings, warn
 
 PRINT_SRC = "data-print-src"
 MAX_IMAGE_BYTES = 30 * 1024 * 1024

@@ -1,27 +1,50 @@
-"""Orders the stages for one article and for many: load → convert → layout → write.
+"""Builds a project: gathers its articles and settings, runs each through load → convert →
+render (in this process or a pool of workers), then writes what came out.
 
-Everything for an article is gathered and checked before anything is written; each output is
-written to a temporary file beside its final name and renamed into place only when complete.
+Everything for an article is made before anything is written (the render core returns bytes);
+:mod:`pressroom.store.files` then replaces the article's outputs all at once, and the cache
+records what the build read and wrote. One guard per article turns any failure into that
+article's diagnostics, so one article never stops the others.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import gc
 import os
-import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .cache import BuildCache, Entry, build_key, file_digest, stamp, warnings_from_json, warnings_to_json
-from .config import Project, find_project_root, load_project
-from .content import Article, display_path, is_pack, load_article
-from .errors import BuildError, ConfigError, Diagnostic, Warnings, internal_error, warn
-from .sandbox import Sandbox
-from .writing import Output, WriteFailure, replace_outputs, write_atomic  # noqa: F401 (write_atomic: re-exported)
+from pressroom.load.articles import is_pack, load_article
+from pressroom.load.settings import Project, find_project_root, load_project
+from pressroom.model import (
+    BuildError,
+    ConfigError,
+    Diagnostic,
+    Warnings,
+    display_path,
+    internal_error,
+    warn,
+)
+from pressroom.render.article import (
+    RenderContext,
+    Stopwatch,
+    laid_out,
+    output_name,
+    render_article,
+)
+from pressroom.store.cache import (
+    BuildCache,
+    Entry,
+    build_key,
+    file_digest,
+    stamp,
+    warnings_from_json,
+    warnings_to_json,
+)
+from pressroom.store.files import WriteFailure, replace_outputs
 
 
 @dataclass
@@ -40,17 +63,18 @@ class ArticleResult:
         return not self.errors
 
 
-def build_time(article: Article) -> dt.datetime:
-    """The time a build stamps on its outputs: ``SOURCE_DATE_EPOCH``, else the article's mtime."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch is not None:
-        try:
-            seconds = int(epoch)
-        except ValueError:
-            raise BuildError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not {epoch!r}") from None
-    else:
-        seconds = int(article.source.stat().st_mtime)
-    return dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
+@dataclass
+class BuildRequest:
+    """Everything one build (or each rebuild in watch mode) needs."""
+
+    paths: list[Path]
+    project: Project
+    out_dir: Path
+    formats: tuple[str, ...]
+    overrides: dict[str, Any]
+    jobs: int = 1
+    cache: BuildCache | None = None
+    verbosity: int = 1  # 0 quiet, 1 normal, 2 verbose
 
 
 def project_for(source: Path, default: Project, warnings: Warnings) -> Project:
@@ -160,40 +184,35 @@ def _build_article(
     result: ArticleResult,
     clock: Stopwatch,
 ) -> None:
+    """Gather, render, then write: nothing reaches ``out_dir`` until every output is made."""
     with clock("load"):
         own_project = project_for(source, project, result.warnings)
         search_path = own_project.layout_search_path
         key = build_key(source, cache_settings(own_project, formats, overrides), search_path) if cache else ""
-        sandbox = own_project.sandbox
-        covers = cache.folder if cache else None
+    context = RenderContext(own_project, own_project.sandbox, result.warnings, clock, cache.folder if cache else None)
     if is_pack(source):
-        article, outputs = render_pack(source, own_project, sandbox, formats, overrides, result, clock, covers)
+        from pressroom.render.pack import render_pack
+
+        article, outputs = render_pack(source, context, formats, overrides)
     else:
         with clock("load"):
             article = load_article(source, own_project.root, own_project.defaults, overrides, result.warnings)
-        outputs = render_outputs(article, own_project, sandbox, formats, result.warnings, clock, covers=covers)
-    targets = {output_path(out_dir, article.meta.slug, suffix): data for suffix, data in outputs.items()}
+        outputs = render_article(article, context, formats)
+    targets = {out_dir / output_name(article.meta.slug, name): data for name, data in outputs.items()}
     with clock("write"):
         try:
             replace_outputs(targets)
         except WriteFailure as exc:
             raise BuildError(f"cannot write {display_path(exc.path)}: {exc.reason}", display_path(source)) from None
-    result.outputs.extend(targets)
+    result.outputs.extend(target / "index.html" if isinstance(data, Mapping) else target for target, data in targets.items())
     if cache:
         with clock("write"):
-            reads = {path: None if "://" in path else file_digest(Path(path)) for path in recorded_reads(source, sandbox.reads, search_path)}
+            reads = {path: None if "://" in path else file_digest(Path(path)) for path in recorded_reads(source, context.sandbox.reads, search_path)}
             writes = {str(p): stamp(p) for p in result.outputs}
             try:
                 cache.store(source, out_dir, formats, Entry(key, reads, writes, warnings_to_json(result.warnings)))
             except OSError as exc:
                 warn(result.warnings, f"the build cache was not updated ({exc.strerror or exc}): the next build builds it again", display_path(source))
-
-
-def output_path(out_dir: Path, slug: str, suffix: str) -> Path:
-    """Where an output goes: ``<slug>.pdf``, ``<slug>-booklet.pdf``, the web edition's folder."""
-    if suffix == "html":
-        return out_dir / slug
-    return out_dir / f"{slug}{'-' if '.' in suffix else '.'}{suffix}"
 
 
 def recorded_reads(source: Path, reads: Iterable[str], search_path: tuple[Path, ...]) -> list[str]:
@@ -205,146 +224,16 @@ def recorded_reads(source: Path, reads: Iterable[str], search_path: tuple[Path, 
     return list(dict.fromkeys(kept))
 
 
-def render_outputs(
-    article: Article,
-    project: Project,
-    sandbox: Sandbox,
-    formats: tuple[str, ...],
-    warnings: Warnings,
-    clock: Stopwatch,
-    document: Any = None,
-    pack_toc: list[dict[str, str]] | None = None,
-    covers: Path | None = None,
-) -> dict[str, Output]:
-    """All requested outputs of one article (or of a gathered reader pack: ``document`` given),
-    in memory: nothing is written until all succeed. Generated covers are kept in ``covers``."""
-    search_path = project.layout_search_path
-    when = build_time(article)
-    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
-    dates = {"created": article.meta.date.isoformat() if article.meta.date else stamp, "modified": stamp}
-    outputs: dict[str, Output] = {}
-    if document is None:
-        with clock("convert"):
-            from .convert import convert
-
-            document = convert(article, sandbox, warnings)
-    if laid_out(formats):
-        with clock("hyphenation"):
-            from .hyphenation import patterns_for
-
-            patterns_for(article.meta.lang)  # into Pyphen's cache, from the parsed copy kept
-        with clock("layout"):
-            from .pdf import layout_handout
-
-            # The EPUB's page-list needs the print layout too, so it is laid out once for both.
-            handout = layout_handout(article, document, search_path, sandbox, dates, warnings, pack_toc)
-    if "pdf" in formats:
-        with clock("pdf"):
-            outputs["pdf"] = handout_pdf(handout, article)
-        if article.meta.booklet:
-            with clock("booklet"):
-                from .pdf import booklet_pdf
-
-                outputs["booklet.pdf"] = booklet_pdf(article, document, outputs["pdf"], search_path, sandbox, dates, warnings)
-    if "epub" in formats:
-        with clock("cover"):
-            from .cover import make_cover
-
-            cover = make_cover(article, search_path, sandbox, warnings, covers)
-        with clock("epub"):
-            from .epub import build_epub
-            from .pagemap import page_starts
-
-            starts = page_starts(handout.pages)
-            outputs["epub"] = build_epub(article, document, cover, search_path, when, len(handout.pages), starts)
-    if "html" in formats:
-        with clock("html"):
-            from .web import web_files
-
-            downloads = [{"href": f"../{article.meta.slug}.{f}", "label": f.upper()} for f in ("pdf", "epub") if f in formats]
-            outputs["html"] = web_files(article, document, search_path, downloads)
-    return {suffix: outputs[suffix] for suffix in OUTPUT_ORDER if suffix in outputs}
-
-
-def laid_out(formats: Iterable[str]) -> bool:
-    """Whether these outputs need the handout laid out in pages (WeasyPrint): the PDF and the
-    EPUB (its page-list) do, the web edition alone does not."""
-    return "pdf" in formats or "epub" in formats
-
-
-OUTPUT_ORDER = ("pdf", "booklet.pdf", "epub", "html")  # the order outputs are written and reported in
-
-
-def handout_pdf(handout: Any, article: Article) -> bytes:
-    """The laid-out handout as PDF bytes, with the article's bleed box."""
-    from .content import stable_identifier
-    from .pdf import set_bleed_box, write_pdf
-
-    pdf = write_pdf(handout, article.meta.pdf_variant, stable_identifier(article))
-    if article.meta.marks not in (None, "none"):
-        pdf = set_bleed_box(pdf, article.meta.bleed)
-    return pdf
-
-
-def render_pack(
-    source: Path,
-    project: Project,
-    sandbox: Sandbox,
-    formats: tuple[str, ...],
-    overrides: Mapping[str, Any],
-    result: ArticleResult,
-    clock: Stopwatch,
-    covers: Path | None = None,
-) -> tuple[Article, dict[str, Output]]:
-    """A reader pack's outputs: its articles converted one by one, gathered into one book."""
-    from .convert import convert
-    from .packs import as_article, gather, load_pack
-
-    with clock("load"):
-        pack = load_pack(source, project.defaults, dict(overrides), result.warnings)
-    parts = []
-    for index, path in enumerate(pack.articles, start=1):
-        with clock("load"):
-            article = load_article(path, project.root, project.defaults, {}, result.warnings)
-            article = replace(article, meta=replace(article.meta, paper=pack.meta.paper))
-            sandbox.reads.append(str(path))
-        with clock("convert"):
-            parts.append((article, convert(article, sandbox, result.warnings, prefix=f"a{index}-")))
-    with clock("pack"):
-        document = gather(pack, parts, project.layout_search_path)
-        toc = [{"id": f"a{i}-article", "title": a.meta.title, "authors": ", ".join(a.meta.authors)} for i, (a, _) in enumerate(parts, start=1)]
-        book = as_article(pack, project.root)
-    return book, render_outputs(book, project, sandbox, formats, result.warnings, clock, document, toc, covers)
-
-
-class Stopwatch:
-    """Adds the wall-clock time of each ``with clock("stage"):`` block to ``timings``, and knows
-    which stage is running (what an internal error names)."""
-
-    def __init__(self, timings: dict[str, float]):
-        self.timings = timings
-        self.stage: str | None = None
-
-    @contextmanager
-    def __call__(self, stage: str) -> Iterator[None]:
-        start = time.perf_counter()
-        outer, self.stage = self.stage, stage
-        yield
-        # Not in a ``finally``: after an exception, ``stage`` still names the stage that raised.
-        self.stage = outer
-        self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - start
-
-
 def _warm_up(printed: bool = True) -> None:
     """Worker start-up: load the conversion code and, when PDFs or EPUBs are wanted, WeasyPrint
     and the layout code once per process, not per article."""
-    from . import convert
+    from pressroom.convert import markdown
 
     gc.enable()  # a worker lives for many articles, even when its parent runs without the collector
-    convert.markdown_extensions()  # Python-Markdown and its extensions, imported
+    markdown.markdown_extensions()  # Python-Markdown and its extensions, imported
     if printed:
-        from . import epub, pdf  # noqa: F401
-        from .libraries import load_weasyprint
+        from pressroom.libraries import load_weasyprint
+        from pressroom.render import epub, handout  # noqa: F401
 
         load_weasyprint()
 
@@ -423,3 +312,21 @@ def build_article_if_cached(
     if entry is None:
         return None
     return ArticleResult(source, [Path(p) for p in entry.writes], warnings_from_json(entry.warnings), cached=True)
+
+
+def separate_clashes(sources: list[Path], overrides: dict[str, Any]) -> tuple[list[Path], list[Diagnostic]]:
+    """Sources whose outputs would take a name an earlier source already takes are not built:
+    building them would overwrite that source's outputs."""
+    from pressroom.load.articles import output_name as article_output_name
+
+    owners: dict[str, Path] = {}
+    kept, clashes = [], []
+    for source in sources:
+        name = article_output_name(source, overrides)
+        if name in owners:
+            message = f"its outputs would be named '{name}', like those of {display_path(owners[name])}: give one a different slug"
+            clashes.append(Diagnostic("error", message, display_path(source)))
+        else:
+            owners[name] = source
+            kept.append(source)
+    return kept, clashes

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import Warnings, warn
+from pressroom.model import Warnings, warn
 
 IGNORED = {"Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Me", "Co", "Cs", "Cn"}
 SHOWN = 12

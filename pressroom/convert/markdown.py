@@ -24,11 +24,10 @@ import lxml.etree as etree
 import lxml.html
 import nh3
 
-from .assets import PRINT_SRC, Image, ImageResolver
-from .content import Article
-from .errors import BuildError, Warnings, warn
-from .pagemap import INDEX, PageStart, insert_markers, number_elements
-from .sandbox import Sandbox
+from pressroom.convert.pagemap import INDEX, PageStart, insert_markers, number_elements
+from pressroom.load.assets import PRINT_SRC, Image, ImageResolver
+from pressroom.load.sandbox import Sandbox
+from pressroom.model import Article, BuildError, Warnings, warn
 
 if TYPE_CHECKING:
     import markdown

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import BuildError, Warnings, warn
+from pressroom.model import BuildError, Warnings, warn
 
 PAPER_SIZES = {"a4": "A4", "letter": "letter", "a5": "A5"}  # CSS page size names
 PAPER_NAMES = {"a4": "A4", "letter": "US Letter", "a5": "A5"}

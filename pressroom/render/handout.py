@@ -16,17 +16,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .cache import layouts_digest
-from .content import Article
-from .convert import Document, source_line
-from .errors import BuildError, Warnings, warn
-from .glyphs import check_glyphs
-from .htmltree import weasyprint_html
-from .libraries import load_weasyprint
-from .metadata import content_box_mm, page_size, to_mm
-from .sandbox import FetchLog, Sandbox, weasyprint_fetcher
-from .serialise import deflate_level, fast_pdf_serialisation
-from .stylesheets import reuse_layout_stylesheets
+from pressroom.convert.markdown import Document, source_line
+from pressroom.htmltree import weasyprint_html
+from pressroom.libraries import load_weasyprint
+from pressroom.load.metadata import content_box_mm, page_size, to_mm
+from pressroom.load.sandbox import FetchLog, Sandbox, weasyprint_fetcher
+from pressroom.model import Article, BuildError, Warnings, warn
+from pressroom.render.glyphs import check_glyphs
+from pressroom.serialise import deflate_level, fast_pdf_serialisation
+from pressroom.store.cache import layouts_digest
+from pressroom.stylesheets import reuse_layout_stylesheets
 
 NOTES_LINE_MM = 8.0  # the spacing of the ruled lines on notes pages (handout.css .rule)
 NOTES_HEADING_MM = 12.0
@@ -102,7 +101,10 @@ def handout_html(
     pack_toc: list[dict[str, str]] | None = None,
 ) -> str:
     """The handout as one HTML document, through the shared layouts (or just one ruled notes page)."""
-    from .layouts import markup, render  # Jinja: loaded only by a process that fills layouts
+    from pressroom.render.layouts import (  # Jinja: loaded only by a process that fills layouts
+        markup,
+        render,
+    )
 
     meta = article.meta
     return render(
@@ -281,7 +283,7 @@ def booklet_pdf(
 ) -> bytes:
     """The handout imposed as a saddle-stitch booklet, padded with ruled notes pages when the
     article asks for notes pages, else with blank pages."""
-    from .imposition import impose_booklet
+    from pressroom.render.booklet import impose_booklet
 
     padding: list[bytes] = []
     if article.meta.notes_pages:

@@ -13,11 +13,10 @@ import io
 import json
 from pathlib import Path
 
-from .assets import Image, clean_svg, read_image_file
-from .cache import layouts_digest
-from .content import Article
-from .errors import BuildError, Warnings, warn
-from .sandbox import Sandbox
+from pressroom.load.assets import Image, clean_svg, read_image_file
+from pressroom.load.sandbox import Sandbox
+from pressroom.model import Article, BuildError, Warnings, warn
+from pressroom.store.cache import layouts_digest
 
 COVER_WIDTH_PX = 1600
 COVER_JPEG_QUALITY = 92
@@ -30,7 +29,8 @@ def article_cover(article: Article, line: int | None, warnings: Warnings) -> Ima
     """The image named by the article's ``cover:`` key, checked for type and size."""
     path, data, media_type = read_image_file(article, article.meta.cover or "", "cover image", line)
     if media_type != "image/svg+xml":
-        from PIL import Image as Picture, UnidentifiedImageError
+        from PIL import Image as Picture
+        from PIL import UnidentifiedImageError
 
         try:
             width, height = Picture.open(io.BytesIO(data)).size
@@ -58,7 +58,7 @@ def _cover_key(article: Article, search_path: tuple[Path, ...]) -> tuple:
 
 
 def _stored_path(key: tuple, folder: Path | None) -> Path | None:
-    from .cache import code_digest
+    from pressroom.store.cache import code_digest
 
     if folder is None:
         return None
@@ -99,7 +99,7 @@ def generated_cover(
         before = len(warnings)
         image = _render_cover(article, search_path, sandbox, warnings)
         if stored and len(warnings) == before:
-            from .pipeline import write_atomic
+            from pressroom.store.files import write_atomic
 
             try:
                 write_atomic(stored, image.data)
@@ -113,8 +113,8 @@ def generated_cover(
 def _render_cover(article: Article, search_path: tuple[Path, ...], sandbox: Sandbox, warnings: Warnings) -> Image:
     import pypdfium2
 
-    from .layouts import render
-    from .pdf import render_html, write_pdf
+    from pressroom.render.handout import render_html, write_pdf
+    from pressroom.render.layouts import render
 
     html = render(search_path, "cover.html", meta=article.meta)
     pdf_bytes = write_pdf(render_html(html, article, sandbox, warnings, search_path), "none")

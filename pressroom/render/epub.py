@@ -17,14 +17,14 @@ from pathlib import Path
 from ebooklib import epub
 from lxml import etree
 
-from .assets import Image
-from .chapters import split_chapters
-from .content import Article, stable_identifier
-from .convert import Document, Heading
-from .errors import BuildError
-from .layouts import LayoutFiles, markup, render
-from .metadata import paper_name
-from .pagemap import PageStart
+from pressroom.convert.markdown import Document, Heading
+from pressroom.convert.pagemap import PageStart
+from pressroom.load.articles import stable_identifier
+from pressroom.load.assets import Image
+from pressroom.load.metadata import paper_name
+from pressroom.model import Article, BuildError
+from pressroom.render.chapters import split_chapters
+from pressroom.render.layouts import LayoutFiles, markup, render
 
 XHTML = "application/xhtml+xml"
 STYLESHEET = "style/epub.css"

@@ -1,0 +1,106 @@
+"""Running a build and showing it: one line per output written, every problem as
+``path:line: level: message``, a progress bar on a terminal, and the exit status."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from pressroom.build import BuildRequest, build_many, separate_clashes
+from pressroom.load.articles import find_articles
+from pressroom.model import Diagnostic, display_path, internal_error
+
+PROGRAM = "python build.py"
+
+
+def report(diagnostic: Diagnostic, verbosity: int = 1) -> None:
+    """Print a problem (and, with -v, an internal error's traceback) on stderr."""
+    print(diagnostic.format(), file=sys.stderr)
+    if diagnostic.detail and verbosity > 1:
+        print(diagnostic.detail, file=sys.stderr)
+
+
+def usage_error(message: str) -> int:
+    """A mistake on the command line: one line, exit status 2."""
+    print(f"{PROGRAM}: error: {message}", file=sys.stderr)
+    return 2
+
+
+def guarded_build(request: BuildRequest) -> int:
+    """:func:`run_build`, with anything unexpected outside the articles' own guards (finding the
+    articles, printing) reported as one internal error line (its traceback with -v), exit 1."""
+    try:
+        return run_build(request)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:
+        report(internal_error(exc, None, PROGRAM), request.verbosity)
+        return 1
+
+
+def run_build(request: BuildRequest) -> int:
+    """Build what ``request`` names; print one line per output, then every problem. Exit status."""
+    sources = find_articles(request.paths)
+    if not sources:
+        where = " ".join(display_path(p) for p in request.paths)
+        return usage_error(f"nothing to build: no Markdown files (.md) or reader packs (.pack.yaml) in {where}")
+    failed = 0
+    progress = Progress(len(sources), request.verbosity)
+    sources, clashes = separate_clashes(sources, request.overrides)
+    for diagnostic in clashes:
+        print(diagnostic.format(), file=sys.stderr)
+        failed += 1
+    results = build_many(
+        sources, request.project, request.out_dir, request.formats, request.overrides, request.jobs, request.cache
+    )
+    with progress:
+        for result in results:
+            progress.advance(result.source)
+            for diagnostic in [*result.warnings, *result.errors]:
+                progress.print(diagnostic.format(), error=True)
+                if diagnostic.detail and request.verbosity > 1:
+                    progress.print(diagnostic.detail, error=True)
+            for output in result.outputs:
+                if request.verbosity:
+                    progress.print(f"{'unchanged' if result.cached else 'wrote'} {display_path(output)}")
+            if request.verbosity > 1 and result.timings:
+                stages = ", ".join(f"{stage} {seconds:.2f} s" for stage, seconds in result.timings.items())
+                progress.print(f"  {display_path(result.source)}: {stages}")
+            failed += not result.ok
+    if failed:
+        total = len(sources) + len(clashes)
+        print(f"{failed} of {total} article{'s' if total != 1 else ''} failed", file=sys.stderr)
+        return 1
+    return 0
+
+
+class Progress:
+    """A progress bar on a terminal (rich), plain lines otherwise."""
+
+    def __init__(self, total: int, verbosity: int):
+        self.bar = None
+        if verbosity and sys.stdout.isatty() and total > 1:
+            from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
+            from rich.progress import Progress as RichProgress
+
+            self.bar = RichProgress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), transient=True)
+            self.task = self.bar.add_task("building", total=total)
+
+    def __enter__(self) -> Progress:
+        if self.bar:
+            self.bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar:
+            self.bar.stop()
+
+    def advance(self, source: Path) -> None:
+        if self.bar:
+            self.bar.update(self.task, advance=1, description=display_path(source))
+
+    def print(self, line: str, error: bool = False) -> None:
+        if self.bar:
+            self.bar.console.print(line, markup=False, highlight=False, style="red" if error else None)
+        else:
+            print(line, file=sys.stderr if error else sys.stdout)
