@@ -8,8 +8,9 @@ printing with short-edge flip needs: for 8 pages, sheet 1 front 8|1, back 2|7; s
 Each page is placed by its trim box and drawn from its whole media box, clipped to its bleed on
 the outer edges and to its trim at the spine, so the two pages meet at the fold with no gap. The
 sheet carries a TrimBox (the two pages' trim boxes side by side) and a BleedBox (that grown by the
-bleed), and, when asked, its own crop and registration marks around them: the pages' own marks
-are clipped away with their bleed.
+bleed), and, when asked, its own marks outside that bleed: crop marks at the four corners of the
+trim, registration targets beside the middle of each page and of the outer edges, nothing at the
+fold. The pages' own marks are clipped away with their bleed.
 
 The sheet (:func:`sheet_size`): ``auto``, the smallest standard sheet that holds two pages at full
 size (A5 pages on A4, A4 on A3, half-Letter on Letter, Letter on Tabloid), or exactly two pages
@@ -143,7 +144,11 @@ def mark_lines(trim: tuple[float, float, float, float], bleed: float, marks: str
     if "cross" in marks.split():
         middle = (near + far) / 2
         radius = MARK_LENGTH * 0.3
-        centres = [((x0 + x1) / 2, y0 - middle), ((x0 + x1) / 2, y1 + middle), (x0 - middle, (y0 + y1) / 2), (x1 + middle, (y0 + y1) / 2)]
+        # above and below the middle of each page, beside the middle of the outer edges: none at
+        # the fold, which stays clear of marks
+        quarters = (x0 + (x1 - x0) / 4, x1 - (x1 - x0) / 4)
+        centres = [(x, y) for x in quarters for y in (y0 - middle, y1 + middle)]
+        centres += [(x0 - middle, (y0 + y1) / 2), (x1 + middle, (y0 + y1) / 2)]
         k = 0.5523 * radius  # Bézier handle length for a quarter circle
         for cx, cy in centres:
             ops.append(
