@@ -184,16 +184,14 @@ def impose_booklet(
     pages = [page.obj for page in source.pages]
     if not pages:
         raise ValueError("the handout has no pages")
-    trims = [_box(page, "/TrimBox") for page in pages]
-    width, height = trims[0][2] - trims[0][0], trims[0][3] - trims[0][1]
+    first = _box(pages[0], "/TrimBox")
+    width, height = first[2] - first[0], first[3] - first[1]
     total = -(-len(pages) // 4) * 4
-    opened: dict[bytes, pikepdf.Dictionary] = {}  # a padding page given twice is drawn from one copy
-    keep_open = []
-    for extra in padding[: total - len(pages)]:
-        if extra not in opened:
-            keep_open.append(pikepdf.open(io.BytesIO(extra)))
-            opened[extra] = keep_open[-1].pages[0].obj
-    fillers = [opened[extra] for extra in padding[: total - len(pages)]]
+    padding = padding[: total - len(pages)]
+    # a padding page given more than once is read, and copied into the booklet, once
+    opened = {extra: pikepdf.open(io.BytesIO(extra)) for extra in dict.fromkeys(padding)}
+    padding_pages = {extra: document.pages[0].obj for extra, document in opened.items()}
+    fillers = [padding_pages[extra] for extra in padding]
     sequence: list[pikepdf.Dictionary | None] = [*pages, *fillers]
     for page in sequence:
         trim = _box(page, "/TrimBox")
@@ -205,7 +203,7 @@ def impose_booklet(
     place = place_pair(width, height, bleed, draw_marks, sheet)
     scale = place.scale
     out = pikepdf.new()
-    forms: dict[tuple[int, int], pikepdf.Object] = {}  # (page object, side) -> its form on the sheet
+    forms: dict[tuple[int, int], pikepdf.Object] = {}  # (id of the page in sequence, side) -> its form
 
     def form(page: pikepdf.Dictionary, side: int) -> pikepdf.Object:
         """The page as a form XObject clipped to its bleed, except at the spine (its trim)."""
