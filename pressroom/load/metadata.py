@@ -23,6 +23,8 @@ CUSTOM_PAPER = re.compile(rf"^\s*({LENGTH})\s*[x×]\s*({LENGTH})\s*$")
 MARGINS = re.compile(rf"^\s*{LENGTH}(?:\s+{LENGTH}){{0,3}}\s*$")
 DEFAULT_MARGINS = "22mm 20mm 24mm 20mm"
 MARKS = {"crop", "cross", "crop cross", "none"}
+#: the booklet's sheet: the next standard size up, the page's own size, or a named standard size
+BOOKLET_SHEETS = ("auto", "same", "a5", "a4", "a3", "letter", "tabloid")
 #: WeasyPrint 70's PDF variants; the default (PDF/UA-1) makes the handout a tagged, accessible PDF.
 PDF_VARIANTS = (
     "pdf/ua-1", "pdf/ua-2", "pdf/a-1b", "pdf/a-2b", "pdf/a-3b", "pdf/a-4b", "pdf/a-2u", "pdf/a-3u", "pdf/a-4u",
@@ -99,6 +101,7 @@ class Metadata:
     margins: str = DEFAULT_MARGINS
     columns: int = 1
     booklet: bool = False
+    booklet_sheet: str = "auto"
     bleed: str | None = None
     marks: str | None = None
     pdf_variant: str = "pdf/ua-1"
@@ -185,6 +188,14 @@ def _paper(key: str, value: Any) -> str:
     return text
 
 
+def _booklet_sheet(key: str, value: Any) -> str:
+    text = _text(key, value).lower().replace(" ", "")
+    if text not in BOOKLET_SHEETS and not CUSTOM_PAPER.match(text):
+        hint = suggest(text, list(BOOKLET_SHEETS))
+        raise ValueError(f"'{key}' must be one of {', '.join(BOOKLET_SHEETS)} or WIDTHxHEIGHT such as 450mmx320mm, not {value!r}{hint}")
+    return text
+
+
 def _margins(key: str, value: Any) -> str:
     text = _text(key, value)
     if not MARGINS.match(text):
@@ -262,6 +273,7 @@ FIELDS: dict[str, tuple[str, Checker]] = {
     "margins": ("margins", _margins),
     "columns": ("columns", _whole(1, 2)),
     "booklet": ("booklet", _bool),
+    "booklet_sheet": ("booklet_sheet", _booklet_sheet),
     "bleed": ("bleed", _length),
     "marks": ("marks", _choice(MARKS)),
     "pdf_variant": ("pdf_variant", _choice(PDF_VARIANTS)),

@@ -282,7 +282,8 @@ def booklet_pdf(
     warnings: Warnings,
 ) -> bytes:
     """The handout imposed as a saddle-stitch booklet, padded with ruled notes pages when the
-    article asks for notes pages, else with blank pages."""
+    article asks for notes pages, else with blank pages, on the sheet the article asks for, with
+    its bleed and printer's marks."""
     from pressroom.render.booklet import impose_booklet
 
     padding: list[bytes] = []
@@ -290,6 +291,8 @@ def booklet_pdf(
         html = handout_html(article, document, search_path, dates, notes_only=True)
         padding = [write_pdf(render_html(html, article, sandbox, warnings, search_path), "none")] * 3
     try:
-        return impose_booklet(handout, padding)
+        meta = article.meta
+        bleed = to_mm(meta.bleed or "0") * 72 / 25.4
+        return impose_booklet(handout, padding, bleed=bleed, marks=meta.marks or "none", sheet=meta.booklet_sheet)
     except ValueError as exc:
         raise BuildError(f"cannot make the booklet: {exc}", article.display_path) from None
