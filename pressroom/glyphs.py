@@ -162,6 +162,7 @@ class _Generating:
     selectors: tuple[Any, ...]
     characters: str
     sets_marker: bool
+    every_list: bool  # one of its selectors is a bare ``ul``
 
 
 def _declared_characters(declaration: Any) -> str:
@@ -221,15 +222,19 @@ def generating_rules(css: str) -> tuple[tuple[_Generating, ...], str]:
             continue  # WeasyPrint ignores the rule too
         characters = "".join(_declared_characters(d) for d in declarations)
         sets_marker = any(d.lower_name != "content" for d in declarations) or any(s.pseudo_element == "marker" for s in selectors)
-        rules.append(_Generating(selectors, characters, sets_marker))
+        every_list = "ul" in {part.strip() for part in tinycss2.serialize(rule.prelude).split(",")}
+        rules.append(_Generating(selectors, characters, sets_marker, every_list))
     return tuple(rules), "".join(page)
 
 
-def generated_characters(html: str, read_stylesheet: Callable[[str], str | None]) -> dict[str, str]:
+def generated_characters(
+    html: str, read_stylesheet: Callable[[str], str | None], drawable: Callable[[str], bool] = lambda ch: False
+) -> dict[str, str]:
     """Characters the stylesheets and WeasyPrint's defaults generate in the HTML document
     ``html`` (list markers, ``content`` strings), each with the text of the first element that
     shows it ('' for the page margins). Its ``<style>`` elements count, and the stylesheets it
-    links that ``read_stylesheet`` reads (given the address; None: not one to read)."""
+    links that ``read_stylesheet`` reads (given the address; None: not one to read). Rules are
+    only matched against the document when what they could generate is not ``drawable``."""
     import cssselect2
     import lxml.html
 
@@ -237,15 +242,22 @@ def generated_characters(html: str, read_stylesheet: Callable[[str], str | None]
     links = root.xpath("//link[contains(concat(' ', normalize-space(@rel), ' '), ' stylesheet ')]/@href")
     sheets = [*filter(None, map(read_stylesheet, links)), *(style.text or "" for style in root.iter("style"))]
     found: dict[str, str] = {}
-    matcher = cssselect2.Matcher()
+    matcher, everywhere, lists, every_list = cssselect2.Matcher(), False, False, False
     for css in sheets:
         rules, page = generating_rules(css)
         found.update(dict.fromkeys(page, ""))
         for rule in rules:
-            for selector in rule.selectors:
+            drawn = any(ord(ch) > 0x7E and not drawable(ch) for ch in rule.characters)
+            everywhere = everywhere or (drawn and not rule.sets_marker)
+            lists = lists or (drawn and rule.sets_marker)
+            every_list = every_list or (rule.sets_marker and rule.every_list)
+            for selector in rule.selectors if drawn or rule.sets_marker else ():
                 matcher.add_selector(selector, rule)
+    lists = lists or not (every_list or all(map(drawable, DEFAULT_BULLETS)))
+    if not everywhere and not (lists and root.find(".//ul") is not None):
+        return _drawn(found)
     marked: set[Any] = set()  # elements whose list marker an author rule sets
-    for wrapper in cssselect2.ElementWrapper.from_html_root(root).iter_subtree():
+    for wrapper in _elements(cssselect2.ElementWrapper.from_html_root(root), everywhere):
         for *_, rule in matcher.match(wrapper):
             for ch in rule.characters:
                 found.setdefault(ch, _sample(wrapper.etree_element))
@@ -256,7 +268,26 @@ def generated_characters(html: str, read_stylesheet: Callable[[str], str | None]
         for item in element.iterchildren("li"):
             if element not in marked and item not in marked:
                 found.setdefault(DEFAULT_BULLETS[min(depth, 2)], _sample(item))
-    return found
+    return _drawn(found)
+
+
+def _elements(root: Any, everywhere: bool) -> Iterator[Any]:
+    """The elements to match style rules against: all of them when a rule's ``content`` is not
+    ASCII, else only the lists and what leads to them (markers are all the rules generate)."""
+    stack = [root]
+    while stack:
+        wrapper = stack.pop()
+        yield wrapper
+        children = [
+            child for child in wrapper.iter_children()
+            if everywhere or child.etree_element.tag in {"ul", "li"} or child.etree_element.find(".//ul") is not None
+        ]  # fmt: skip
+        stack.extend(reversed(children))
+
+
+def _drawn(found: dict[str, str]) -> dict[str, str]:
+    """Only the characters a font has to draw (ASCII is in every font)."""
+    return {ch: where for ch, where in found.items() if ord(ch) > 0x7E}
 
 
 def _sample(element: Any) -> str:

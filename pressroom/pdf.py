@@ -21,7 +21,7 @@ from .cache import layouts_digest
 from .content import Article
 from .convert import Document, source_line
 from .errors import BuildError, Warnings, warn
-from .glyphs import check_glyphs, generated_characters
+from .glyphs import check_glyphs, common_coverage, generated_characters
 from .htmltree import weasyprint_html
 from .libraries import load_weasyprint
 from .metadata import content_box_mm, page_size, to_mm
@@ -268,7 +268,8 @@ def handout_source(
     """The handout's HTML, once the text is checked against the layout fonts (no WeasyPrint)."""
     fonts = tuple(folder / "fonts" for folder in search_path)
     html = handout_html(article, document, search_path, dates, pack_toc=pack_toc)
-    generated = generated_characters(html, lambda href: layout_stylesheet(href, search_path))
+    common = common_coverage(fonts)
+    generated = generated_characters(html, lambda href: layout_stylesheet(href, search_path), lambda ch: ord(ch) in common)
     code = "".join(element.text_content() for element in document.tree.xpath(".//*[self::code or self::pre or self::kbd or self::samp][not(ancestor::code or ancestor::pre or ancestor::kbd or ancestor::samp)]"))
     check_glyphs(document.text, fonts, article.display_path, lambda text: source_line(article, text), warnings, generated, code)
     return html
