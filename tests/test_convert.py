@@ -13,6 +13,8 @@ from pressroom.convert.markdown import convert
 from pressroom.model import BuildError
 from pressroom.load.sandbox import Sandbox
 
+from helpers import run_cli, write_article
+
 
 def convert_text(tmp_path: Path, markdown: str, files: dict[str, bytes] | None = None):
     """Convert ``markdown`` written to tmp_path/doc.md; messages show paths relative to tmp_path."""
@@ -173,3 +175,82 @@ def test_control_characters_from_character_references_are_removed_with_a_warning
     assert "Formfeed, escape , " in document.epub_html()
     assert 'title="ab"' in document.epub_html()
     assert pickle.loads(pickle.dumps(document)).epub_html() == document.epub_html()
+
+
+def build_warnings(tmp_path: Path, text: str) -> list[str]:
+    """Build ``text`` as article.md (EPUB only) through the CLI; the warnings it prints."""
+    write_article(tmp_path, text)
+    run = run_cli("article.md", "--out", "out", "--format", "epub", "--force", cwd=tmp_path)
+    assert run.code == 0, run.err
+    return [line for line in (run.out + run.err).splitlines() if ": warning: " in line]
+
+
+TABLES = """\
+    ---
+    title: Tables
+    ---
+    A sound table:
+
+    | a | b |
+    |---|---|
+    | 1 | 2 |
+
+    | a | b |
+    |---|---|---|
+    | 1 | 2 |
+
+    Text right above
+    | a | b |
+    |---|:-:|
+
+    | no | delimiter |
+    | 1  | 2         |
+
+    > |---|---|
+"""
+
+
+def test_rows_that_do_not_become_a_table_are_reported_and_keep_their_dashes(tmp_path: Path) -> None:
+    warnings = build_warnings(tmp_path, TABLES)
+    assert warnings == [
+        "article.md:10: warning: these lines look like a table but are printed as text: its delimiter row has 3 column(s) and its header row 2",
+        "article.md:15: warning: these lines look like a table but are printed as text: a table must start a block: leave a blank line before its header row",
+        "article.md:18: warning: these lines look like a table but are printed as text: it has no delimiter row such as |---|---| under its header row",
+        "article.md:21: warning: these lines look like a table but are printed as text: its delimiter row has no header row above it",
+    ]
+    document, _ = convert_text(tmp_path, "| a | b |\n|---|:--:|---|\n\nWords -- and --- dashes.")
+    assert "|---|:--:|---|" in document.print_html  # typed, not smartened into — and –
+    assert "Words – and — dashes." in document.print_html.replace("&ndash;", "–").replace("&mdash;", "—")
+
+
+def test_code_that_shows_a_broken_table_is_not_reported(tmp_path: Path) -> None:
+    text = """\
+        Markdown source:
+
+            | a | b |
+            |---|---|---|
+
+        ```
+        | a |
+        |---|---|
+        ```
+    """
+    assert build_warnings(tmp_path, text) == []
+
+
+def test_footnotes_without_a_definition_or_a_reference_are_reported(tmp_path: Path) -> None:
+    text = """\
+        ---
+        title: Notes
+        ---
+        A defined note[^ok], a missing one[^missing],
+        `[^code]` in code and \\[^escaped] on purpose.
+
+        [^ok]: Fine.
+        [^orphan]: Nobody points here.
+    """
+    warnings = build_warnings(tmp_path, text)
+    assert sorted(warnings) == [
+        "article.md:4: warning: footnote [^missing] is not defined; printed as text",
+        "article.md:8: warning: footnote [^orphan] is never referenced; left out",
+    ]

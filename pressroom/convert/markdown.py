@@ -251,11 +251,14 @@ def markdown_to_html(article: Article, warnings: Warnings) -> str:
         raise BuildError(f"blocks nested more than {MAX_NESTING} levels deep; flatten the structure", article.display_path, line)
     import markdown  # here: a process that only receives converted documents does not load it
 
-    converter = markdown.Markdown(extensions=markdown_extensions(), output_format="html")
+    table_like: list[str] = []
+    converter = markdown.Markdown(extensions=[*markdown_extensions(), table_like_paragraphs(table_like)], output_format="html")
     try:
-        return converter.convert(body)
+        html = converter.convert(body)
     except RecursionError:
         raise BuildError("the Markdown is nested too deeply to convert", article.display_path, article.body_line) from None
+    report_broken_tables(article, table_like, warnings)
+    return html
 
 
 def markdown_extensions() -> list[markdown.Extension]:
@@ -268,6 +271,81 @@ def markdown_extensions() -> list[markdown.Extension]:
         importlib.import_module(name if "." in name else f"markdown.extensions.{name}").makeExtension(**EXTENSION_CONFIGS.get(name, {}))
         for name in EXTENSIONS
     ]
+
+
+# A pipe-table delimiter row (`|---|:--:|`, `--|--`): dashes and colons in at least one pipe-separated cell.
+DELIMITER_ROW = re.compile(r"^\|?(?:\s*:?-+:?\s*\|)+(?:\s*:?-+:?\s*)?$|^\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)+\|?$")
+
+
+def table_like_rows(block: str) -> list[str]:
+    """The lines of a paragraph that look like pipe-table rows, when the paragraph has a delimiter
+    row or at least two lines framed by pipes (empty: an ordinary paragraph)."""
+    lines = [line.strip() for line in block.split("\n")]
+    delimiters = [line for line in lines if DELIMITER_ROW.match(line)]
+    framed = [line for line in lines if len(line) > 1 and line.startswith("|") and line.endswith("|")]
+    if not delimiters and len(framed) < 2:
+        return []
+    return [line for line in lines if "|" in line]
+
+
+def table_problem(rows: list[str]) -> str:
+    """Why rows that look like a table did not become one (Python-Markdown's table rules)."""
+    delimiter = next((index for index, row in enumerate(rows) if DELIMITER_ROW.match(row)), None)
+    if delimiter is None:
+        return "it has no delimiter row such as |---|---| under its header row"
+    if delimiter == 0:
+        return "its delimiter row has no header row above it"
+
+    def cells(row: str) -> int:
+        return len(row.strip().removeprefix("|").removesuffix("|").split("|"))
+
+    if cells(rows[delimiter]) != cells(rows[delimiter - 1]):
+        return f"its delimiter row has {cells(rows[delimiter])} column(s) and its header row {cells(rows[delimiter - 1])}"
+    return "a table must start a block: leave a blank line before its header row"
+
+
+def table_like_paragraphs(found: list[str]) -> markdown.Extension:
+    """A Python-Markdown extension: a paragraph whose lines look like pipe-table rows (the table
+    extension refused them) is remembered in ``found`` for a warning, and the dashes of its
+    delimiter rows are kept as typed instead of being turned into en and em dashes. Made here: Python-Markdown is imported only when converting."""
+    from markdown import Extension
+    from markdown.blockprocessors import ParagraphProcessor
+
+    class Paragraph(ParagraphProcessor):
+        def run(self, parent: etree.Element, blocks: list[str]) -> None:
+            rows = table_like_rows(blocks[0]) if blocks else []
+            if rows:
+                found.append(blocks[0])
+                lines = blocks[0].split("\n")
+                blocks[0] = "\n".join(line.replace("-", "\\-") if DELIMITER_ROW.match(line.strip()) else line for line in lines)
+            super().run(parent, blocks)
+
+    class TableLikeParagraphs(Extension):
+        def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Python-Markdown's name)
+            md.parser.blockprocessors.register(Paragraph(md.parser), "paragraph", 10)
+
+    return TableLikeParagraphs()
+
+
+def report_broken_tables(article: Article, found: list[str], warnings: Warnings) -> None:
+    """Warn about each paragraph that looks like a table but is printed as lines of text, at the
+    line of its first table-like row (the paragraph is found by all its lines, in order: a sound
+    table may have the same header row)."""
+    body_lines = [line.strip().lstrip("> ").strip() for line in article.body.split("\n")]
+    start = 0
+    for block in found:
+        lines = [line.strip() for line in block.split("\n")]
+        rows = table_like_rows(block)
+        matches = (i for i in range(start, len(body_lines) - len(lines) + 1) if body_lines[i : i + len(lines)] == lines)
+        index = next(matches, None)
+        if index is not None:
+            start = index + len(lines)
+            index += lines.index(rows[0])
+        else:  # the block was rewritten on its way (an HTML placeholder): its first row will do
+            index = next((i for i, line in enumerate(body_lines) if line == rows[0]), None)
+        line = article.body_line + index if index is not None else None
+        message = f"these lines look like a table but are printed as text: {table_problem(rows)}"
+        warn(warnings, message, article.display_path, line)
 
 
 def deepest_nesting(body: str) -> int | None:
@@ -546,6 +624,31 @@ def referenced_notes(notes: list[_RawNote], root: lxml.html.HtmlElement, article
     return kept
 
 
+FOOTNOTE_REFERENCE = re.compile(r"\[\^([^\]\s]+)\]")
+LITERAL_ELEMENTS = {"code", "pre", "kbd", "samp"}
+
+
+def report_undefined_notes(root: lxml.html.HtmlElement, article: Article, warnings: Warnings) -> None:
+    """Warn about each footnote reference left as text because no ``[^label]:`` defines it."""
+    seen: set[str] = set()
+    for element in root.iter():
+        if not isinstance(element.tag, str) or any(e.tag in LITERAL_ELEMENTS for e in element.iterancestors()):
+            continue
+        texts = [] if element.tag in LITERAL_ELEMENTS else [element.text]
+        for text in [*texts, element.tail]:
+            for label in FOOTNOTE_REFERENCE.findall(text or ""):
+                if label in seen:
+                    continue
+                seen.add(label)
+                line = next(
+                    (article.body_line + index for index, source in enumerate(article.body.split("\n"))
+                     if re.search(rf"(?<!\\)\[\^{re.escape(label)}\](?!:)", source)),
+                    None,
+                )  # fmt: skip
+                if line is not None:  # written \[^label] on purpose, or not from the Markdown: no warning
+                    warn(warnings, f"footnote [^{label}] is not defined; printed as text", article.display_path, line)
+
+
 def serialise(element: lxml.html.HtmlElement, method: str) -> str:
     """The children of ``element`` as markup (``xml`` for XHTML, ``html`` for print)."""
     parts = [element.text and _escape(element.text) or ""]
@@ -688,6 +791,7 @@ def convert(article: Article, sandbox: Sandbox, warnings: Warnings, prefix: str 
     if prefix:
         prefix_ids(root, prefix)
     notes = referenced_notes(lift_notes(root), root, article, warnings)
+    report_undefined_notes(root, article, warnings)
     number_elements(root, prefix)
     return Document(
         print_html=print_fragment(root, notes),

@@ -2,7 +2,9 @@
 
 Characters outside the bundled fonts are drawn by WeasyPrint with whatever system font has them
 (through fontconfig); characters no installed font has print as empty boxes. The build says so,
-naming the characters, instead of leaving it to be found on paper.
+naming the characters, instead of leaving it to be found on paper. Besides the article's own
+text, that covers what the stylesheets generate for it: list markers (the layouts' and
+WeasyPrint's defaults, such as ◦ for a nested list) and ``content`` strings.
 """
 
 from __future__ import annotations
@@ -10,9 +12,11 @@ from __future__ import annotations
 import shutil
 import subprocess
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from pressroom.model import Warnings, warn
 
@@ -21,24 +25,36 @@ SHOWN = 12
 
 
 @lru_cache(maxsize=8)
-def bundled_coverage(font_folders: tuple[Path, ...]) -> frozenset[int]:
-    """Code points that the fonts bundled in the layouts can draw (fontconfig's fc-scan reads
+def font_coverages(font_folders: tuple[Path, ...]) -> tuple[frozenset[int], ...]:
+    """The code points each font bundled in the layouts can draw (fontconfig's fc-scan reads
     them six times faster than parsing the fonts' cmaps in Python, which is the fallback)."""
-    points: set[int] = set()
+    coverages: list[frozenset[int]] = []
     folders = [folder for folder in font_folders if folder.is_dir()]
     if shutil.which("fc-scan"):
         for folder in folders:
             output = subprocess.run(["fc-scan", "--format", "%{charset}\n", str(folder)], capture_output=True, text=True, timeout=60).stdout
-            for line in output.splitlines():
-                points |= parse_charset(line)
-        return frozenset(points)
+            coverages.extend(frozenset(parse_charset(line)) for line in output.splitlines() if line.strip())
+        return tuple(coverages)
     from fontTools.ttLib import TTFont
 
     for folder in folders:
         for path in sorted(folder.glob("*.[to]tf")):
             with TTFont(path, lazy=True) as font:
-                points.update(font.getBestCmap() or {})
-    return frozenset(points)
+                coverages.append(frozenset(font.getBestCmap() or {}))
+    return tuple(coverages)
+
+
+def bundled_coverage(font_folders: tuple[Path, ...]) -> frozenset[int]:
+    """Code points some bundled font can draw: enough for code, whose font is the one with most."""
+    return frozenset().union(*font_coverages(font_folders))
+
+
+def common_coverage(font_folders: tuple[Path, ...]) -> frozenset[int]:
+    """Code points every bundled font can draw. Running text needs these: a character its own
+    font lacks is drawn with a system font, even when another bundled font (the monospaced one,
+    with its geometric shapes) has it."""
+    coverages = font_coverages(font_folders)
+    return frozenset.intersection(*coverages) if coverages else frozenset()
 
 
 def parse_charset(text: str) -> set[int]:
@@ -70,8 +86,11 @@ def system_coverage() -> frozenset[int]:
     return frozenset(points)
 
 
-def describe(characters: list[str]) -> str:
-    shown = " ".join(f"{ch} (U+{ord(ch):04X})" for ch in characters[:SHOWN])
+def describe(characters: list[str], generated: Mapping[str, str] | None = None) -> str:
+    def name(ch: str) -> str:
+        return f"{ch} (U+{ord(ch):04X}, from the stylesheets)" if generated and ch in generated else f"{ch} (U+{ord(ch):04X})"
+
+    shown = " ".join(name(ch) for ch in characters[:SHOWN])
     more = f" and {len(characters) - SHOWN} more" if len(characters) > SHOWN else ""
     return shown + more
 
@@ -94,21 +113,184 @@ def check_glyphs(
     where: str,
     locate: Callable[[str], int | None],
     warnings: Warnings,
+    generated: Mapping[str, str] | None = None,
+    code: str = "",
 ) -> None:
-    """Warn about characters the bundled fonts lack: drawn by a system font, or by none."""
-    wanted = sorted({ch for ch in text if ord(ch) > 0x7E and unicodedata.category(ch) not in IGNORED})
+    """Warn about characters the bundled fonts lack: drawn by a system font, or by none.
+
+    ``code`` is the part of ``text`` set in code (its font may have more than the text's).
+    ``generated`` maps characters the stylesheets add (see :func:`generated_characters`) to the
+    text of the first element showing them, which ``locate`` finds when the character itself is
+    not in the article."""
+    generated = generated or {}
+    wanted = sorted({ch for ch in text + "".join(generated) if ord(ch) > 0x7E and unicodedata.category(ch) not in IGNORED})
     if not wanted:
         return
-    bundled = bundled_coverage(font_folders)
-    outside = [ch for ch in wanted if ord(ch) not in bundled]
+    bundled, common = bundled_coverage(font_folders), common_coverage(font_folders)
+    only_code = {ch for ch in set(code) if ch not in generated and text.count(ch) <= code.count(ch)}
+    outside = [ch for ch in wanted if ord(ch) not in (bundled if ch in only_code else common)]
     if not outside:
         return
     system = system_coverage()
     fallback = [ch for ch in outside if ord(ch) in system]
     missing = [ch for ch in outside if ord(ch) not in system]
+    def line(characters: list[str]) -> int | None:
+        lines = [first_line(characters, locate), *(locate(generated[ch]) for ch in characters if generated.get(ch))]
+        return min(filter(None, lines), default=None)
+
     if fallback:
-        message = f"{len(fallback)} character(s) not in the bundled fonts are drawn with system fonts: {describe(fallback)}"
-        warn(warnings, message, where, first_line(fallback, locate))
+        message = f"{len(fallback)} character(s) not in the bundled fonts are drawn with system fonts: {describe(fallback, generated)}"
+        warn(warnings, message, where, line(fallback))
     if missing:
-        message = f"{len(missing)} character(s) are in no installed font and will print as boxes: {describe(missing)}"
-        warn(warnings, message, where, first_line(missing, locate))
+        message = f"{len(missing)} character(s) are in no installed font and will print as boxes: {describe(missing, generated)}"
+        warn(warnings, message, where, line(missing))
+
+
+#: Characters of the counter styles whose symbols are not plain ASCII (WeasyPrint's html5_ua.css).
+MARKER_SYMBOLS = {"disc": "•", "circle": "◦", "square": "▪", "disclosure-open": "▾", "disclosure-closed": "▸"}
+#: WeasyPrint's default bullets of a ``ul``: disc, circle inside one list, square inside two or more.
+DEFAULT_BULLETS = ("•", "◦", "▪")
+LISTS = {"ul", "ol", "dir", "menu"}
+GENERATING = {"content", "list-style", "list-style-type"}
+
+
+@dataclass(frozen=True)
+class _Generating:
+    """A style rule that generates text: its selectors, the characters, and whether it sets a
+    list marker (which replaces WeasyPrint's default bullet)."""
+
+    selectors: tuple[Any, ...]
+    characters: str
+    sets_marker: bool
+    every_list: bool  # one of its selectors is a bare ``ul``
+
+
+def _declared_characters(declaration: Any) -> str:
+    """The characters a ``content`` or ``list-style(-type)`` value generates: its strings and
+    the symbols of its counter-style keywords (what ``counter()`` or ``attr()`` give is not known here)."""
+    characters = []
+    for token in declaration.value:
+        if token.type == "string":
+            characters.append(token.value)
+        elif token.type == "ident" and declaration.lower_name != "content":
+            characters.append(MARKER_SYMBOLS.get(token.lower_value, ""))
+    return "".join(characters)
+
+
+def _rules(tokens: list[Any]) -> Iterator[tuple[Any, list[Any]]]:
+    """Each style rule of a stylesheet (also inside @media and the like) as (rule, declarations
+    that generate text); page rules and their margin boxes as (None, declarations)."""
+    import tinycss2
+
+    for rule in tokens:
+        if rule.type == "qualified-rule":
+            declarations = tinycss2.parse_blocks_contents(rule.content, skip_comments=True, skip_whitespace=True)
+            yield rule, [d for d in declarations if d.type == "declaration" and d.lower_name in GENERATING]
+        elif rule.type == "at-rule" and rule.content is not None and rule.lower_at_keyword == "page":
+            yield None, [d for d in _page_declarations(rule.content) if d.lower_name == "content"]
+        elif rule.type == "at-rule" and rule.content is not None and rule.lower_at_keyword in {"media", "supports", "layer"}:
+            yield from _rules(tinycss2.parse_rule_list(rule.content, skip_comments=True, skip_whitespace=True))
+
+
+def _page_declarations(content: list[Any]) -> Iterator[Any]:
+    """The declarations of an @page rule, those of its margin boxes (@bottom-left …) included."""
+    import tinycss2
+
+    for item in tinycss2.parse_blocks_contents(content, skip_comments=True, skip_whitespace=True):
+        if item.type == "declaration":
+            yield item
+        elif item.type == "at-rule" and item.content is not None:
+            yield from _page_declarations(item.content)
+
+
+@lru_cache(maxsize=32)
+def generating_rules(css: str) -> tuple[tuple[_Generating, ...], str]:
+    """The rules of a stylesheet that generate text, and the characters its page margins show."""
+    import cssselect2
+    import tinycss2
+
+    rules, page = [], []
+    for rule, declarations in _rules(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True)):
+        if rule is None:
+            page.extend(_declared_characters(d) for d in declarations)
+            continue
+        if not declarations:
+            continue
+        try:
+            selectors = tuple(cssselect2.compile_selector_list(rule.prelude))
+        except cssselect2.SelectorError:
+            continue  # WeasyPrint ignores the rule too
+        characters = "".join(_declared_characters(d) for d in declarations)
+        sets_marker = any(d.lower_name != "content" for d in declarations) or any(s.pseudo_element == "marker" for s in selectors)
+        every_list = "ul" in {part.strip() for part in tinycss2.serialize(rule.prelude).split(",")}
+        rules.append(_Generating(selectors, characters, sets_marker, every_list))
+    return tuple(rules), "".join(page)
+
+
+def generated_characters(
+    html: str, read_stylesheet: Callable[[str], str | None], drawable: Callable[[str], bool] = lambda ch: False
+) -> dict[str, str]:
+    """Characters the stylesheets and WeasyPrint's defaults generate in the HTML document
+    ``html`` (list markers, ``content`` strings), each with the text of the first element that
+    shows it ('' for the page margins). Its ``<style>`` elements count, and the stylesheets it
+    links that ``read_stylesheet`` reads (given the address; None: not one to read). Rules are
+    only matched against the document when what they could generate is not ``drawable``."""
+    import cssselect2
+    import lxml.html
+
+    root = lxml.html.document_fromstring(html)
+    links = root.xpath("//link[contains(concat(' ', normalize-space(@rel), ' '), ' stylesheet ')]/@href")
+    sheets = [*filter(None, map(read_stylesheet, links)), *(style.text or "" for style in root.iter("style"))]
+    found: dict[str, str] = {}
+    matcher, everywhere, lists, every_list = cssselect2.Matcher(), False, False, False
+    for css in sheets:
+        rules, page = generating_rules(css)
+        found.update(dict.fromkeys(page, ""))
+        for rule in rules:
+            drawn = any(ord(ch) > 0x7E and not drawable(ch) for ch in rule.characters)
+            everywhere = everywhere or (drawn and not rule.sets_marker)
+            lists = lists or (drawn and rule.sets_marker)
+            every_list = every_list or (rule.sets_marker and rule.every_list)
+            for selector in rule.selectors if drawn or rule.sets_marker else ():
+                matcher.add_selector(selector, rule)
+    lists = lists or not (every_list or all(map(drawable, DEFAULT_BULLETS)))
+    if not everywhere and not (lists and root.find(".//ul") is not None):
+        return _drawn(found)
+    marked: set[Any] = set()  # elements whose list marker an author rule sets
+    for wrapper in _elements(cssselect2.ElementWrapper.from_html_root(root), everywhere):
+        for *_, rule in matcher.match(wrapper):
+            for ch in rule.characters:
+                found.setdefault(ch, _sample(wrapper.etree_element))
+            if rule.sets_marker:
+                marked.add(wrapper.etree_element)
+    for element in root.iter("ul"):
+        depth = sum(1 for ancestor in element.iterancestors() if ancestor.tag in LISTS)
+        for item in element.iterchildren("li"):
+            if element not in marked and item not in marked:
+                found.setdefault(DEFAULT_BULLETS[min(depth, 2)], _sample(item))
+    return _drawn(found)
+
+
+def _elements(root: Any, everywhere: bool) -> Iterator[Any]:
+    """The elements to match style rules against: all of them when a rule's ``content`` is not
+    ASCII, else only the lists and what leads to them (markers are all the rules generate)."""
+    stack = [root]
+    while stack:
+        wrapper = stack.pop()
+        yield wrapper
+        children = [
+            child for child in wrapper.iter_children()
+            if everywhere or child.etree_element.tag in {"ul", "li"} or child.etree_element.find(".//ul") is not None
+        ]  # fmt: skip
+        stack.extend(reversed(children))
+
+
+def _drawn(found: dict[str, str]) -> dict[str, str]:
+    """Only the characters a font has to draw (ASCII is in every font)."""
+    return {ch: where for ch, where in found.items() if ord(ch) > 0x7E}
+
+
+def _sample(element: Any) -> str:
+    """The first words of an element, to find where it is written."""
+    text = next((" ".join(t.split()) for t in element.itertext() if t.strip()), "")
+    return text[:40]

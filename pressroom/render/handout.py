@@ -14,6 +14,7 @@ import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import TYPE_CHECKING, Any
 
 from pressroom.convert.markdown import Document, source_line
@@ -22,7 +23,7 @@ from pressroom.libraries import load_weasyprint
 from pressroom.load.metadata import content_box_mm, page_size, to_mm
 from pressroom.load.sandbox import FetchLog, Sandbox, weasyprint_fetcher
 from pressroom.model import Article, BuildError, Warnings, warn
-from pressroom.render.glyphs import check_glyphs
+from pressroom.render.glyphs import check_glyphs, common_coverage, generated_characters
 from pressroom.serialise import deflate_level, fast_pdf_serialisation
 from pressroom.store.cache import layouts_digest
 from pressroom.stylesheets import reuse_layout_stylesheets
@@ -268,8 +269,25 @@ def handout_source(
 ) -> str:
     """The handout's HTML, once the text is checked against the layout fonts (no WeasyPrint)."""
     fonts = tuple(folder / "fonts" for folder in search_path)
-    check_glyphs(document.text, fonts, article.display_path, lambda ch: source_line(article, ch), warnings)
-    return handout_html(article, document, search_path, dates, pack_toc=pack_toc)
+    html = handout_html(article, document, search_path, dates, pack_toc=pack_toc)
+    common = common_coverage(fonts)
+    generated = generated_characters(html, lambda href: layout_stylesheet(href, search_path), lambda ch: ord(ch) in common)
+    code = "".join(element.text_content() for element in document.tree.xpath(".//*[self::code or self::pre or self::kbd or self::samp][not(ancestor::code or ancestor::pre or ancestor::kbd or ancestor::samp)]"))
+    check_glyphs(document.text, fonts, article.display_path, lambda text: source_line(article, text), warnings, generated, code)
+    return html
+
+
+def layout_stylesheet(href: str, search_path: tuple[Path, ...]) -> str | None:
+    """The text of a stylesheet the handout links, when it is a file of the layouts."""
+    from urllib.request import url2pathname
+
+    parts = urlsplit(href)
+    if parts.scheme != "file":
+        return None
+    path = Path(url2pathname(parts.path)).resolve()
+    if not path.is_file() or not any(path.is_relative_to(folder.resolve()) for folder in search_path):
+        return None
+    return path.read_text(encoding="utf-8", errors="replace")
 
 
 def booklet_pdf(
