@@ -7,10 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from pressroom.load.assets import decode_data_uri, resolve_project_file, sniff_media_type
-from pressroom.model import Article
-from pressroom.model import BuildError
+from pressroom.load.assets import (
+    decode_data_uri,
+    resolve_project_file,
+    sniff_media_type,
+)
 from pressroom.load.metadata import Metadata
+from pressroom.model import Article, BuildError
 
 
 def article(root: Path) -> Article:

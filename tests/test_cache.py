@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from helpers import REPO, run_cli, write_article
 
 PNG = bytes.fromhex(

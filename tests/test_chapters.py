@@ -7,9 +7,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from lxml import etree
-
 from helpers import NS, assert_epubcheck_clean, run_cli, write_article
+from lxml import etree
 
 
 def manual(sections: int = 40) -> str:

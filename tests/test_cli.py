@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pypdf
 import pytest
-
 from helpers import REPO, run_cli, write_article
 
 

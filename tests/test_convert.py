@@ -5,15 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import lxml.etree as etree
-import lxml.html
 import pytest
-
-from pressroom.load.articles import load_article
-from pressroom.convert.markdown import convert
-from pressroom.model import BuildError
-from pressroom.load.sandbox import Sandbox
-
 from helpers import run_cli, write_article
+
+from pressroom.convert.markdown import convert
+from pressroom.load.articles import load_article
+from pressroom.load.sandbox import Sandbox
+from pressroom.model import BuildError
 
 
 def convert_text(tmp_path: Path, markdown: str, files: dict[str, bytes] | None = None):
@@ -138,43 +136,13 @@ def test_headings_for_the_table_of_contents(tmp_path: Path) -> None:
     assert [(h.level, h.id, h.text) for h in doc.headings] == [(2, "one", "One"), (3, "onea", "One.a"), (2, "two", "Two")]
 
 
-def test_a_document_pickles_with_its_tree(tmp_path: Path) -> None:
-    """A document converted in another process arrives whole: same fields, same tree, and a tree
-    of HTML elements (which take attribute names such as epub:type, as the EPUB needs)."""
-    import pickle
-    import shutil
-
-    from helpers import FIXTURES, SEED_ARTICLE
-
-    shutil.copytree(FIXTURES / "manual", tmp_path, dirs_exist_ok=True)  # the guide's images
-    texts = [
-        SEED_ARTICLE.read_text(encoding="utf-8"),
-        (FIXTURES / "manual" / "guide.md").read_text(encoding="utf-8"),
-        "Text<!-- a comment -->, a tail.\n\n- [x] done\n- [ ] open\n\n<div><p>raw <b>html</b></p></div>\n",
-    ]
-    for text in texts:
-        document, _ = convert_text(tmp_path, text)
-        back = pickle.loads(pickle.dumps(document))
-        assert back == document
-        assert etree.tostring(back.tree) == etree.tostring(document.tree)
-        assert {type(element) for element in back.tree.iter()} == {type(element) for element in document.tree.iter()}
-        assert back.epub_html() == document.epub_html()
-    from pressroom.convert.markdown import tree_data, tree_from_data
-
-    tree = lxml.html.fragment_fromstring("<div>a<!-- note -->b<p epub:type='x'>c</p>d</div>")
-    assert etree.tostring(tree_from_data(tree_data(tree))) == etree.tostring(tree)
-
-
 def test_control_characters_from_character_references_are_removed_with_a_warning(tmp_path: Path) -> None:
     """The HTML parser turns &#12; into a form feed, which XHTML forbids: taken out, with the line."""
-    import pickle
-
     text = "First line.\n\nForm&#12;feed, escape &#x1b;, &#xFFFE; and a return &#13; kept.\n\n<span title=\"a&#7;b\">x</span>\n"
     document, warnings = convert_text(tmp_path, text)
     assert warnings == ["doc.md:3: warning: control characters removed (they are not allowed in XHTML)"]
     assert "Formfeed, escape , " in document.epub_html()
     assert 'title="ab"' in document.epub_html()
-    assert pickle.loads(pickle.dumps(document)).epub_html() == document.epub_html()
 
 
 def build_warnings(tmp_path: Path, text: str) -> list[str]:

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from helpers import (
+    NS,
+    assert_epubcheck_clean,
+    epub_file,
+    epub_xml,
+    run_cli,
+    write_article,
+)
 from PIL import Image
 
 from pressroom.render import cover
-
-from helpers import NS, assert_epubcheck_clean, epub_file, epub_xml, run_cli, write_article
 
 
 def test_an_articles_own_cover_is_used_as_given(tmp_path: Path) -> None:

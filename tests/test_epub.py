@@ -8,8 +8,6 @@ import re
 import zipfile
 from pathlib import Path
 
-from PIL import Image
-
 from helpers import (
     NS,
     SEED_ARTICLE,
@@ -23,6 +21,7 @@ from helpers import (
     squash,
     write_article,
 )
+from PIL import Image
 
 
 def opf(path: Path):

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from helpers import run_cli, wait_for, write_article
+
 from pressroom.model import STAGE_ACTIVITIES
 
 EPOCH = {"SOURCE_DATE_EPOCH": "1700000000"}
@@ -158,9 +158,9 @@ def test_a_failed_rebuild_keeps_the_previous_outputs(tmp_path: Path) -> None:
 
 
 def test_watch_mode_reports_an_internal_error_and_keeps_watching(tmp_path: Path) -> None:
-    from pressroom.store.cache import CACHE_FOLDER, BuildCache
     from pressroom.build import BuildRequest
     from pressroom.load.settings import load_project
+    from pressroom.store.cache import CACHE_FOLDER, BuildCache
     from pressroom.watch import watch
 
     root = make_project(tmp_path)

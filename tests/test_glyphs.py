@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pypdf
-
 from helpers import SEED_ARTICLE, run_cli, write_article
+
 from pressroom.render.glyphs import generated_characters
 
 NESTED_LISTS = """

@@ -1,7 +1,8 @@
 """Golden copies of the seed article's package document and navigation document.
 
 A change to what the EPUB declares shows up here as a readable diff. To accept a deliberate
-change: ``PRESSROOM_UPDATE_GOLDEN=1 make test`` and review ``git diff tests/golden``.
+change: ``PRESSROOM_UPDATE_GOLDEN=1 make test`` rewrites the copies that differ (those tests fail,
+naming the file), then review ``git diff tests/golden`` and run again.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from helpers import epub_file
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -20,6 +20,9 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 def test_seed_package_and_navigation_match_the_golden_copies(seed, name: str) -> None:
     actual = epub_file(seed.epub, f"EPUB/{name}").decode("utf-8")
     golden = GOLDEN / name
-    if os.environ.get("PRESSROOM_UPDATE_GOLDEN"):
+    expected = golden.read_text(encoding="utf-8")
+    if os.environ.get("PRESSROOM_UPDATE_GOLDEN") and actual != expected:
         golden.write_text(actual, encoding="utf-8")
-    assert actual == golden.read_text(encoding="utf-8")
+        # Never a pass: the comparison below would be with the file just written.
+        pytest.fail(f"{golden} rewritten: review `git diff tests/golden`, then run again without PRESSROOM_UPDATE_GOLDEN")
+    assert actual == expected

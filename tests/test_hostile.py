@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pypdf
 import pytest
-
 from helpers import assert_epubcheck_clean, pdf_text, run_cli
 from test_pdf import glyphs_outside_margins
 

@@ -13,16 +13,17 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 import pytest
-
 from helpers import FIXTURES, REPO, SEED_ARTICLE
-from pressroom.load.settings import load_project
-from pressroom.load.articles import load_article
-from pressroom.model import Article
+
 from pressroom.convert.markdown import convert
 from pressroom.htmltree import parse_html, weasyprint_html
 from pressroom.libraries import load_weasyprint
+from pressroom.load.articles import load_article
+from pressroom.load.sandbox import Sandbox
+from pressroom.load.settings import load_project
+from pressroom.model import Article
+from pressroom.render.fetcher import FetchLog, weasyprint_fetcher
 from pressroom.render.handout import font_config, handout_html, render_html, write_pdf
-from pressroom.load.sandbox import FetchLog, Sandbox, weasyprint_fetcher
 from pressroom.stylesheets import reuse_layout_stylesheets
 
 BASE_URL = REPO.as_uri() + "/"

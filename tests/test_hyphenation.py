@@ -10,7 +10,14 @@ from pathlib import Path
 import pyphen
 import pytest
 
-from pressroom.hyphenation import adopt, default_store, dictionary_to_json, patterns_for, stored_name, stored_patterns
+from pressroom.hyphenation import (
+    adopt,
+    default_store,
+    dictionary_to_json,
+    patterns_for,
+    stored_name,
+    stored_patterns,
+)
 
 
 def test_patterns_parsed_elsewhere_hyphenate_without_parsing_again(monkeypatch: pytest.MonkeyPatch) -> None:

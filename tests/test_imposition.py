@@ -11,8 +11,8 @@ import pikepdf
 import pypdf
 import pytest
 import weasyprint
-
 from helpers import SEED_ARTICLE, run_cli
+
 from pressroom.render.booklet import impose_booklet, sheet_order
 from pressroom.render.handout import print_bleed, set_bleed_box
 

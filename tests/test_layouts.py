@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from helpers import epub_text, pdf_text, run_cli, write_article
+
 from pressroom.load.settings import BUILTIN_LAYOUTS
 from pressroom.model import BuildError
 from pressroom.render.layouts import css_string, render

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import cffi
 import pytest
-
 from helpers import REPO, SEED_ARTICLE
 
 from pressroom.libraries import (

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pressroom.model import BuildError
 from pressroom.load.metadata import check_fields, suggest
+from pressroom.model import BuildError
 
 
 def check(raw: dict, warnings: list | None = None) -> dict:
@@ -88,9 +88,9 @@ def test_impossible_calendar_dates_are_errors_at_their_line(tmp_path: Path, fron
 
 
 def test_dates_in_front_matter_still_read_as_dates(tmp_path: Path) -> None:
-    from pressroom.load.articles import load_article
-
     from helpers import write_article
+
+    from pressroom.load.articles import load_article
 
     source = write_article(tmp_path, "---\ndate: 2024-02-29\nevent: {name: S, date: 2024-03-01}\n---\n\nText.\n")
     meta = load_article(source, tmp_path, {}, {}, []).meta

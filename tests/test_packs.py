@@ -8,9 +8,17 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from helpers import (
+    FIXTURES,
+    NS,
+    SEED_ARTICLE,
+    assert_epubcheck_clean,
+    epub_xml,
+    pdf_text,
+    run_cli,
+    squash,
+)
 from lxml import etree
-
-from helpers import FIXTURES, NS, SEED_ARTICLE, assert_epubcheck_clean, epub_xml, pdf_text, run_cli, squash
 
 PACK = """title: School Library Summit Reader
 subtitle: Talks of the day

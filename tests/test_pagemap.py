@@ -7,9 +7,17 @@ from pathlib import Path
 import lxml.html
 import pdfplumber
 import pytest
+from helpers import (
+    NS,
+    assert_epubcheck_clean,
+    epub_file,
+    epub_xml,
+    run_cli,
+    squash,
+    write_article,
+)
 from lxml import etree
 
-from helpers import NS, assert_epubcheck_clean, epub_file, epub_xml, run_cli, squash, write_article
 from pressroom.convert.pagemap import INDEX, PageStart, insert_markers
 
 MM = 72 / 25.4

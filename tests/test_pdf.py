@@ -8,8 +8,16 @@ from pathlib import Path
 import pdfplumber
 import pypdf
 import pytest
-
-from helpers import SEED_ARTICLE, article_paragraphs, pdf_body_text, pdf_text, run_cli, sentences, squash, write_article
+from helpers import (
+    SEED_ARTICLE,
+    article_paragraphs,
+    pdf_body_text,
+    pdf_text,
+    run_cli,
+    sentences,
+    squash,
+    write_article,
+)
 
 MM = 72 / 25.4
 MARGIN_X = 20 * MM  # handout.css: @page margin 22mm 20mm 24mm 20mm

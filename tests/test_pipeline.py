@@ -8,8 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from helpers import run_cli, start_build, terminate, write_article
+
 from pressroom.render.article import build_time
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 import pikepdf
 import pypdf
 import pytest
-
 from helpers import SEED_ARTICLE, article_paragraphs, pdf_text, run_cli, squash
 from test_pdf import MM, glyphs_outside_margins
 

@@ -9,10 +9,9 @@ import tempfile
 from pathlib import Path
 
 import pypdf
+from helpers import assert_epubcheck_clean, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from helpers import assert_epubcheck_clean, run_cli
 
 TEXT = st.text(
     alphabet=st.sampled_from(list("abcdefgh ijklmnop qrstuvwxyz ABC 0123 .,;:!?'\"()-–—…&<>*_`[]#|\\/~=+ éüßçñ αβγ жз ½ ™ \t")),

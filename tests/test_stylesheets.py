@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from pressroom.libraries import load_weasyprint
 from pressroom import stylesheets
+from pressroom.libraries import load_weasyprint
 from pressroom.stylesheets import reuse_layout_stylesheets
 
 PAGE_CSS = """

@@ -13,9 +13,9 @@ from helpers import start_build, terminate, wait_for, write_article
 
 
 def test_saving_an_article_or_a_layout_rebuilds_and_errors_do_not_stop_watching(tmp_path: Path) -> None:
-    from pressroom.store.cache import CACHE_FOLDER, BuildCache
     from pressroom.build import BuildRequest
     from pressroom.load.settings import load_project
+    from pressroom.store.cache import CACHE_FOLDER, BuildCache
     from pressroom.watch import watch
 
     (tmp_path / "pyproject.toml").write_text('[tool.pressroom]\nformats = ["pdf"]\n')

@@ -8,7 +8,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from helpers import FIXTURES, SEED_ARTICLE, node_tool, run_cli
 
 WIDTHS = (375, 1280)

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from helpers import SEED_ARTICLE, run_cli, write_article
+
 from pressroom.store import files as writing
 from pressroom.store.files import WriteFailure, replace_outputs, write_atomic
 

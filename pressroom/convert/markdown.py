@@ -17,8 +17,9 @@ import copy
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit
+from xml.etree import ElementTree
 
 import lxml.etree as etree
 import lxml.html
@@ -48,7 +49,7 @@ EXTENSIONS = [
     "tables",
     "toc",
 ]
-EXTENSION_CONFIGS = {
+EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
     # Fences also inside lists, admonitions and footnotes; Pygments classes, no JavaScript.
     "pymdownx.highlight": {"css_class": "codehilite", "guess_lang": False, "use_pygments": True},
     "footnotes": {"SEPARATOR": "-", "BACKLINK_TEXT": "↩"},
@@ -135,12 +136,6 @@ class Document:
     text: str  # all the words, for checks such as font coverage
     tree: lxml.html.HtmlElement = field(repr=False, compare=False)  # numbered for the page map
 
-    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
-        """Pickled with its tree as plain data (lxml elements do not pickle), for a document
-        converted in another process (:mod:`pressroom.background`)."""
-        fields = (self.print_html, self.headings, self.notes, self.images, self.text)
-        return _document_from_data, (fields, tree_data(self.tree))
-
     def epub_html(self, page_starts: Sequence[PageStart] = ()) -> str:
         """XHTML fragment for the EPUB, with a page-break marker where each printed page begins."""
         return serialise(self.epub_tree(page_starts), "xml")
@@ -157,41 +152,6 @@ class Document:
                 element.attrib.pop(INDEX, None)
         use_image_sources(tree, "epub")
         return tree
-
-
-TreeData = tuple  # (tag, attributes, text, tail, children); tag None for a comment
-
-
-def tree_data(element: lxml.html.HtmlElement) -> TreeData:
-    """An element and everything below it as nested tuples of strings."""
-    children = tuple(tree_data(child) for child in element)
-    if not isinstance(element.tag, str):  # a comment or processing instruction
-        return (None, (), element.text, element.tail, ())
-    return (element.tag, tuple(element.attrib.items()), element.text, element.tail, children)
-
-
-def tree_from_data(data: TreeData, parent: lxml.html.HtmlElement | None = None) -> lxml.html.HtmlElement:
-    """The tree :func:`tree_data` describes, made of HTML elements (which, unlike XML ones,
-    accept attribute names such as ``epub:type``)."""
-    tag, attributes, text, tail, children = data
-    if tag is None:
-        element = etree.Comment(text)
-        if parent is not None:
-            parent.append(element)
-    elif parent is None:
-        element = lxml.html.html_parser.makeelement(tag, dict(attributes))
-    else:
-        element = etree.SubElement(parent, tag, dict(attributes))
-    if tag is not None:
-        element.text = text
-    element.tail = tail
-    for child in children:
-        tree_from_data(child, element)
-    return element
-
-
-def _document_from_data(fields: tuple[object, ...], tree: TreeData) -> Document:
-    return Document(*fields, tree=tree_from_data(tree))  # type: ignore[arg-type]
 
 
 def source_line(article: Article, *needles: str) -> int | None:
@@ -312,7 +272,7 @@ def table_like_paragraphs(found: list[str]) -> markdown.Extension:
     from markdown.blockprocessors import ParagraphProcessor
 
     class Paragraph(ParagraphProcessor):
-        def run(self, parent: etree.Element, blocks: list[str]) -> None:
+        def run(self, parent: ElementTree.Element, blocks: list[str]) -> None:
             rows = table_like_rows(blocks[0]) if blocks else []
             if rows:
                 found.append(blocks[0])

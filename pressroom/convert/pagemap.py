@@ -9,8 +9,7 @@ printed page turns.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,47 +46,6 @@ def number_elements(root: etree._Element, prefix: str = "") -> None:
     for index, element in enumerate(root.iter()):
         if isinstance(element.tag, str) and element is not root:
             element.set(INDEX, f"{prefix}{index}")
-
-
-def _content_boxes(box: Any) -> Iterator[Any]:
-    """Text and image boxes of a page's body in reading order (no margins, no footnote area)."""
-    from weasyprint.formatting_structure import boxes
-
-    if isinstance(box, (boxes.MarginBox, boxes.FootnoteAreaBox)):
-        return
-    if isinstance(box, boxes.TextBox) or isinstance(box, boxes.ReplacedBox):
-        yield box
-        return
-    for child in getattr(box, "children", ()):
-        yield from _content_boxes(child)
-
-
-def page_starts(pages: Sequence[Any]) -> tuple[PageStart, ...]:
-    """For each laid-out page after the first, where in the body it begins."""
-    from weasyprint.formatting_structure import boxes
-
-    seen: dict[str, int] = defaultdict(int)
-    lengths: dict[str, int] = {}  # own_text_length per element, counted once (long paragraphs span many boxes)
-    starts: list[PageStart] = []
-    for number, page in enumerate(pages, start=1):
-        first = True
-        for box in _content_boxes(page._page_box):
-            element = getattr(box, "element", None)
-            index = element.get(INDEX) if element is not None else None
-            if index is None or "::" in (getattr(box, "element_tag", "") or ""):
-                continue
-            if isinstance(box, boxes.TextBox):
-                if index not in lengths:
-                    lengths[index] = own_text_length(element)
-                if not box.text.strip() or seen[index] >= lengths[index]:
-                    continue  # blank, or repeated (a table header on a following page)
-                if first and number > 1:
-                    starts.append(PageStart(number, index, seen[index]))
-                seen[index] += counted(box.text)
-            elif first and number > 1:
-                starts.append(PageStart(number, index, None))
-            first = False
-    return tuple(starts)
 
 
 def marker(page: int) -> etree._Element:

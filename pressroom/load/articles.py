@@ -123,7 +123,7 @@ def _text_date_loader() -> type:
     class TextDateLoader(yaml.SafeLoader):
         pass
 
-    TextDateLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+    TextDateLoader.add_constructor("tag:yaml.org,2002:timestamp", TextDateLoader.construct_yaml_str)  # type: ignore[type-var]
     return TextDateLoader
 
 

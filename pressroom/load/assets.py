@@ -229,4 +229,6 @@ class ImageResolver:
         span = etree.Element("span", {"class": "missing-image"})
         span.text = text
         span.tail = element.tail
-        element.getparent().replace(element, span)
+        parent = element.getparent()
+        if parent is not None:
+            parent.replace(element, span)

@@ -50,14 +50,23 @@ def to_mm(length: str) -> float:
     return float(match.group(1)) * MM_PER_UNIT.get(match.group(2), 0.0) if match else 0.0
 
 
+def css_sides(values: list[float]) -> tuple[float, float, float, float]:
+    """Top, right, bottom, left from one to four values, as CSS ``margin`` reads them."""
+    if len(values) == 1:
+        return values[0], values[0], values[0], values[0]
+    if len(values) == 2:
+        return values[0], values[1], values[0], values[1]
+    if len(values) == 3:
+        return values[0], values[1], values[2], values[1]
+    return values[0], values[1], values[2], values[3]
+
+
 def content_box_mm(paper: str, margins: str) -> tuple[float, float]:
     """Width and height of the page's content box (inside the margins), in millimetres."""
     match = CUSTOM_PAPER.match(paper)
     width, height = PAPER_MM.get(paper) or ((to_mm(match.group(1)), to_mm(match.group(2))) if match else PAPER_MM["a4"])
     sides = [to_mm(v) for v in margins.split()]
-    top, right, bottom, left = (sides * 4)[:4] if len(sides) == 1 else {
-        2: lambda t, r: (t, r, t, r), 3: lambda t, r, b: (t, r, b, r), 4: lambda *m: m
-    }[len(sides)](*sides)  # fmt: skip
+    top, right, bottom, left = css_sides(sides)
     return width - left - right, height - top - bottom
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 MAX_DATA_URI_BYTES = 2 * 1024 * 1024
 MAX_REMOTE_BYTES = 10 * 1024 * 1024
@@ -62,43 +61,3 @@ class Sandbox:
         if len(data) > self.max_remote_bytes:
             raise Refused(f"larger than the {self.max_remote_bytes // 2**20} MB limit")
         return data, content_type
-
-
-@dataclass
-class FetchLog:
-    """What the sandbox refused during one render: (url, reason) pairs."""
-
-    refused: list[tuple[str, str]] = field(default_factory=list)
-
-
-def weasyprint_fetcher(sandbox: Sandbox, log: FetchLog) -> Any:
-    """A WeasyPrint URL fetcher that applies ``sandbox`` to every fetch and logs refusals."""
-    from urllib.request import url2pathname
-
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-    class SandboxFetcher(URLFetcher):
-        def fetch(self, url: str, headers: Any = None) -> Any:
-            scheme = url.split(":", 1)[0].lower()
-            try:
-                if scheme == "data":
-                    # Articles' own data: URIs are capped when converting; these may also carry
-                    # remote images the build downloaded (within the remote size limit).
-                    if len(url) > max(MAX_DATA_URI_BYTES, sandbox.max_remote_bytes) * 4 // 3 + 1024:
-                        raise Refused("data: URI larger than the size limit")
-                    return super().fetch(url, headers)
-                if scheme == "file":
-                    path = Path(url2pathname(url.split("?", 1)[0].split("#", 1)[0].removeprefix("file:")))
-                    if not sandbox.allows(path):
-                        raise Refused("outside the project folder")
-                    sandbox.reads.append(str(path))
-                    return super().fetch(url, headers)
-                if scheme in {"http", "https"}:
-                    data, content_type = sandbox.fetch_remote(url)
-                    return URLFetcherResponse(url, data, {"Content-Type": content_type})
-                raise Refused(f"{scheme}: URLs are not fetched")
-            except Refused as exc:
-                log.refused.append((url, str(exc)))
-                raise ValueError(f"refused by Pressroom's sandbox: {exc}") from None
-
-    return SandboxFetcher(timeout=sandbox.timeout, allow_redirects=False)

@@ -103,7 +103,7 @@ def load_project(root: Path, warnings: Warnings) -> Project:
     content_dir = folder("content", "content")
     output_dir = folder("output", "dist")
     layouts_dir = folder("layouts", "layouts")
-    formats = DEFAULT_FORMATS
+    formats: tuple[str, ...] = DEFAULT_FORMATS
     if "formats" in settings:
         try:
             formats = parse_formats(settings["formats"], where, None)

@@ -162,9 +162,9 @@ def _booklet(job: ArticleJob) -> bytes | None:
 
 
 def _epub(job: ArticleJob) -> bytes:
-    from pressroom.convert.pagemap import page_starts
     from pressroom.render.cover import make_cover
     from pressroom.render.epub import build_epub
+    from pressroom.render.pagestarts import page_starts
 
     context, document, handout = job.context, job.document, job.handout
     with context.clock("cover"):

@@ -192,11 +192,11 @@ def impose_booklet(
     opened = {extra: pikepdf.open(io.BytesIO(extra)) for extra in dict.fromkeys(padding)}
     padding_pages = {extra: document.pages[0].obj for extra, document in opened.items()}
     fillers = [padding_pages[extra] for extra in padding]
-    sequence: list[pikepdf.Dictionary | None] = [*pages, *fillers]
-    for page in sequence:
+    for page in [*pages, *fillers]:
         trim = _box(page, "/TrimBox")
         if abs(trim[2] - trim[0] - width) > 0.5 or abs(trim[3] - trim[1] - height) > 0.5:
             raise ValueError("a booklet needs pages of one size")
+    sequence: list[pikepdf.Dictionary | None] = [*pages, *fillers]
     sequence += [None] * (total - len(sequence))
 
     draw_marks = marks not in ("", "none")
@@ -224,12 +224,12 @@ def impose_booklet(
         xobjects = pikepdf.Dictionary()
         content = b""
         for side, number in enumerate((left, right)):
-            page = sequence[number - 1]
-            if page is None:
+            placed = sequence[number - 1]
+            if placed is None:
                 continue
-            x0, y0, _, _ = _box(page, "/TrimBox")
+            x0, y0, _, _ = _box(placed, "/TrimBox")
             name = f"/P{side}"
-            xobjects[name] = form(page, side)
+            xobjects[name] = form(placed, side)
             tx, ty = trim[0] + side * width * scale - scale * x0, trim[1] - scale * y0
             content += f"q {scale:.6f} 0 0 {scale:.6f} {tx:.4f} {ty:.4f} cm {name} Do Q\n".encode()
         resources = pikepdf.Dictionary(XObject=xobjects)
@@ -245,7 +245,7 @@ def impose_booklet(
             Contents=out.make_stream(content),
         )
         out.pages.append(pikepdf.Page(sheet_page))
-        labels.extend([index, pikepdf.Dictionary(P=pikepdf.String(f"{left}|{right}"))])
+        labels.extend([index, pikepdf.Dictionary(P=pikepdf.String(f"{left}|{right}"))])  # type: ignore[list-item]  # pikepdf takes ints
     out.Root.PageLabels = pikepdf.Dictionary(Nums=labels)
     info = source.trailer.get("/Info")
     kept = ("/Title", "/Author", "/Subject", "/Keywords", "/Creator", "/CreationDate", "/ModDate")

@@ -58,10 +58,10 @@ def split_chapters(
     is_pack = len(tree) and tree[0].tag == "section" and "pack-article" in (tree[0].get("class") or "")
     groups = _groups(tree) if is_pack or len(whole.encode("utf-8")) > max_bytes else []
     if len(groups) <= 1:
-        ids = {el.get("id"): SINGLE for el in tree.iter() if isinstance(el.tag, str) and el.get("id")}
-        ids.update({note.id: SINGLE for note in notes})
-        ids.update(dict.fromkeys(FIRST_FILE_IDS, SINGLE))
-        return [Chapter(SINGLE, whole, list(notes), first=True)], ids
+        single = {el.get("id"): SINGLE for el in tree.iter() if isinstance(el.tag, str) and el.get("id")}
+        single.update({note.id: SINGLE for note in notes})
+        single.update(dict.fromkeys(FIRST_FILE_IDS, SINGLE))
+        return [Chapter(SINGLE, whole, list(notes), first=True)], single
     parts = []
     for index, group in enumerate(groups, start=1):
         holder = lxml.html.Element("div")

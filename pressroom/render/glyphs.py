@@ -209,7 +209,8 @@ def generating_rules(css: str) -> tuple[tuple[_Generating, ...], str]:
     import cssselect2
     import tinycss2
 
-    rules, page = [], []
+    rules: list[_Generating] = []
+    page: list[str] = []
     for rule, declarations in _rules(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True)):
         if rule is None:
             page.extend(_declared_characters(d) for d in declarations)
@@ -239,7 +240,7 @@ def generated_characters(
     import lxml.html
 
     root = lxml.html.document_fromstring(html)
-    links = root.xpath("//link[contains(concat(' ', normalize-space(@rel), ' '), ' stylesheet ')]/@href")
+    links = [str(link.get("href")) for link in root.iter("link") if link.get("href") and "stylesheet" in (link.get("rel") or "").split()]
     sheets = [*filter(None, map(read_stylesheet, links)), *(style.text or "" for style in root.iter("style"))]
     found: dict[str, str] = {}
     matcher, everywhere, lists, every_list = cssselect2.Matcher(), False, False, False

@@ -14,15 +14,16 @@ import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from pressroom.convert.markdown import Document, source_line
 from pressroom.htmltree import weasyprint_html
 from pressroom.libraries import load_weasyprint
 from pressroom.load.metadata import content_box_mm, page_size, to_mm
-from pressroom.load.sandbox import FetchLog, Sandbox, weasyprint_fetcher
+from pressroom.load.sandbox import Sandbox
 from pressroom.model import Article, BuildError, Warnings, warn
+from pressroom.render.fetcher import FetchLog, weasyprint_fetcher
 from pressroom.render.glyphs import check_glyphs, common_coverage, generated_characters
 from pressroom.serialise import deflate_level, fast_pdf_serialisation
 from pressroom.store.cache import layouts_digest

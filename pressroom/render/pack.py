@@ -18,7 +18,7 @@ from typing import Any
 
 import lxml.html
 
-from pressroom.convert.markdown import Document, Heading, serialise
+from pressroom.convert.markdown import Document, Heading, Note, serialise
 from pressroom.convert.pagemap import number_elements
 from pressroom.load.articles import (
     PACK_SUFFIX,
@@ -27,6 +27,7 @@ from pressroom.load.articles import (
     read_text,
     slugify,
 )
+from pressroom.load.assets import Image
 from pressroom.load.metadata import Metadata, check_fields, suggest
 from pressroom.model import Article, BuildError, Warnings, display_path, warn
 from pressroom.render.article import RenderContext, render_article
@@ -83,7 +84,9 @@ def gather(pack: Pack, parts: list[tuple[Article, Document]], search_path: tuple
     root = lxml.html.Element("div")
     print_parts = []
     headings: list[Heading] = []
-    notes, images, texts = [], [], [pack.meta.title]
+    notes: list[Note] = []
+    images: list[Image] = []
+    texts = [pack.meta.title]
     for index, (article, document) in enumerate(parts, start=1):
         prefix = f"a{index}-"
         title_block = render(search_path, "partials/title-block.html", meta=article.meta)

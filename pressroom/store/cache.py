@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -41,7 +41,7 @@ def stamp(path: Path) -> str | None:
     return f"stat:{status.st_size}:{status.st_mtime_ns}"
 
 
-def folder_digest(folders: Iterable[Path], fingerprint=stamp, pattern: str = "*") -> str:
+def folder_digest(folders: Iterable[Path], fingerprint: Callable[[Path], str | None] = stamp, pattern: str = "*") -> str:
     """One digest over every file (name and fingerprint) below ``folders`` whose name matches."""
     digest = hashlib.sha256()
     for folder in folders:

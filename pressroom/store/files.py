@@ -86,14 +86,13 @@ def _discard(path: Path | None) -> None:
 
 def _stage(target: Path, data: Output) -> Path:
     """Write ``data`` in full beside ``target``; the temporary's path."""
-    folder = not isinstance(data, (bytes, bytearray))
-    if target.is_dir() and not folder:
+    if isinstance(data, bytes) and target.is_dir():
         raise IsADirectoryError("a folder is in the way")
-    if target.exists() and folder and not target.is_dir():
+    if not isinstance(data, bytes) and target.exists() and not target.is_dir():
         raise NotADirectoryError("a file is in the way")
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(target)
-    return _staged_folder(target, data) if folder else _staged_file(target, bytes(data))
+    return _staged_file(target, data) if isinstance(data, bytes) else _staged_folder(target, data)
 
 
 def _swap_in(staged: Path, target: Path) -> Path | None:
@@ -133,14 +132,14 @@ def replace_outputs(outputs: Mapping[Path, Output]) -> None:
     """Put every output in place, or none: on failure, a :class:`WriteFailure` naming the file,
     and every target as it was before."""
     staged: dict[Path, Path] = {}
-    current = None
+    current = Path(".")
     try:
         for current, data in outputs.items():
             staged[current] = _stage(current, data)
     except OSError as exc:
         for temporary in staged.values():
             _discard(temporary)
-        raise WriteFailure(current or Path("."), _reason(exc)) from exc
+        raise WriteFailure(current, _reason(exc)) from exc
     except BaseException:
         for temporary in staged.values():
             _discard(temporary)
