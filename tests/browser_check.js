@@ -1,5 +1,5 @@
 // Loads a page in headless Chromium at several widths and reports, as JSON, whether it overflows
-// horizontally, whether every image loaded and which fonts were applied. Used by test_web.py.
+// horizontally, whether every image loaded and which fonts were applied. Used by test_render_web.py.
 const puppeteer = require('puppeteer');
 
 (async () => {
