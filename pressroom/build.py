@@ -12,7 +12,6 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,10 +34,10 @@ from pressroom.render.article import (
     output_name,
     render_article,
 )
+from pressroom.render.renderer import process_renderer
 from pressroom.store.cache import (
     BuildCache,
     Entry,
-    build_key,
     file_digest,
     stamp,
     warnings_from_json,
@@ -111,7 +110,7 @@ def build_article(
     result = ArticleResult(source)
     clock = Stopwatch(result.timings)
     try:
-        with collector_paused():
+        with process_renderer().collector_paused():
             _build_article(source, project, out_dir, tuple(formats), overrides, cache, result, clock)
     except (KeyboardInterrupt, SystemExit, GeneratorExit):
         raise
@@ -129,51 +128,6 @@ def build_article(
     return result
 
 
-_garbage_pending = False  # an article was built while the collector was off for good
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while one article builds.
-
-    Laying out a long handout allocates millions of objects that live until the PDF is written
-    (boxes, styles, glyph runs). Each time that population grows by a quarter, Python's collector
-    walks all of it: about 11 full passes, 1.5-2 s of a 300 KB document's ~20 s. What a build
-    leaves behind is freed by reference counting almost entirely; the collector, switched back
-    on afterwards, takes the rest in a long-lived process (--watch, -j workers).
-    """
-    global _garbage_pending
-    if not gc.isenabled():  # a one-off process (collector_off_until_exit): the collector stays off
-        if _garbage_pending:
-            gc.collect()  # what the previous article left, so memory does not grow with each article
-        _garbage_pending = True
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
-@contextmanager
-def collector_off_until_exit() -> Iterator[None]:
-    """For a process that exits once this build is done (``python build.py`` without --watch).
-
-    The collector stays off for the whole build instead of coming back after each article (its
-    first pass would walk every object the build left in the young generation, ~0.7 s after a
-    300 KB document), and what is still tracked at the end is frozen, so that the interpreter's
-    collection at exit does not walk it either: the process ends and the memory goes with it.
-    Between two articles built here, :func:`collector_paused` collects what the first one left.
-    Worker processes turn the collector back on (:func:`_warm_up`): they build many articles.
-    """
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-
-
 def _build_article(
     source: Path,
     project: Project,
@@ -188,7 +142,7 @@ def _build_article(
     with clock("load"):
         own_project = project_for(source, project, result.warnings)
         search_path = own_project.layout_search_path
-        key = build_key(source, cache_settings(own_project, formats, overrides), search_path) if cache else ""
+        key = cache.key(source, cache_settings(own_project, formats, overrides), search_path) if cache else ""
     context = RenderContext(own_project, own_project.sandbox, result.warnings, clock, cache.folder if cache else None)
     if is_pack(source):
         from pressroom.render.pack import render_pack
@@ -305,7 +259,7 @@ def build_article_if_cached(
     warnings: list[Diagnostic] = []
     try:
         own_project = project_for(source, project, warnings)
-        key = build_key(source, cache_settings(own_project, formats, overrides), own_project.layout_search_path)
+        key = cache.key(source, cache_settings(own_project, formats, overrides), own_project.layout_search_path)
         entry = cache.lookup(source, out_dir, formats, key)
     except Exception:
         return None

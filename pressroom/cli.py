@@ -125,9 +125,10 @@ def main(argv: Sequence[str] | None = None, exiting: bool = False) -> int:
         if problem:
             return usage_error(f"{path}: {problem}")
 
-    from pressroom.store.cache import CACHE_FOLDER, BuildCache, forget
+    from pressroom.render.renderer import process_renderer
+    from pressroom.store.cache import CACHE_FOLDER, BuildCache
 
-    forget()  # layout digests remembered by an earlier main() in this process may be stale
+    process_renderer().refresh()  # layouts may have changed since an earlier main() in this process
 
     warnings: list[Diagnostic] = []
     cwd = Path.cwd()
@@ -161,9 +162,9 @@ def main(argv: Sequence[str] | None = None, exiting: bool = False) -> int:
 
         return watch(request)
     if exiting:
-        from pressroom.build import collector_off_until_exit
+        from pressroom.render.renderer import process_renderer
 
-        with collector_off_until_exit():
+        with process_renderer().collector_off_until_exit():
             return guarded_build(request)
     return guarded_build(request)
 

@@ -14,8 +14,9 @@ import time
 from pathlib import Path
 
 from pressroom.build import BuildRequest
+from pressroom.render.renderer import fresh_renderer, process_renderer
 from pressroom.report import guarded_build
-from pressroom.store.cache import CACHE_FOLDER, BuildCache, forget
+from pressroom.store.cache import CACHE_FOLDER, BuildCache
 
 SETTLE_SECONDS = 0.05  # editors write a file in several steps: wait until they are done
 
@@ -58,7 +59,10 @@ def watch(request: BuildRequest, stop: threading.Event | None = None) -> int:
             while changed.is_set():  # let the editor finish writing
                 changed.clear()
                 time.sleep(SETTLE_SECONDS)
-            forget()
+            if request.cache is not None:
+                request.cache.refresh()
+            if process_renderer().layouts_changed():
+                fresh_renderer()  # new fonts, stylesheets and covers; the old font copies deleted
             guarded_build(request)
     except KeyboardInterrupt:
         print("stopped watching", file=sys.stderr)

@@ -235,3 +235,29 @@ def wait_for(condition, timeout: float = 60.0) -> bool:  # type: ignore[no-untyp
             return True
         time.sleep(0.05)
     return False
+
+
+MM = 72 / 25.4
+MARGIN_X = 20 * MM  # handout.css: @page margin 22mm 20mm 24mm 20mm
+MARGIN_TOP = 22 * MM
+MARGIN_BOTTOM = 24 * MM
+TOLERANCE = 0.5
+
+
+def glyphs_outside_margins(path: Path) -> list[str]:
+    """Characters printed outside the page margins (the footer may sit in the bottom margin)."""
+    import pdfplumber
+
+    problems = []
+    with pdfplumber.open(path) as pdf:
+        for number, page in enumerate(pdf.pages, start=1):
+            for char in page.chars:
+                footer = char["top"] > page.height - MARGIN_BOTTOM
+                if (
+                    char["x0"] < MARGIN_X - TOLERANCE
+                    or char["x1"] > page.width - MARGIN_X + TOLERANCE
+                    or (not footer and char["top"] < MARGIN_TOP - TOLERANCE)
+                    or char["bottom"] > page.height - TOLERANCE
+                ):
+                    problems.append(f"page {number}: {char['text']!r} at x={char['x0']:.1f}..{char['x1']:.1f}")
+    return problems

@@ -141,8 +141,9 @@ def test_separate_processes_give_byte_identical_outputs_and_a_change_changes_the
 def test_the_garbage_collector_is_paused_for_one_build_and_restored_after_it() -> None:
     import gc
 
-    from pressroom.build import collector_paused
+    from pressroom.render.renderer import Renderer
 
+    collector_paused = Renderer().collector_paused
     assert gc.isenabled()
     with pytest.raises(RuntimeError), collector_paused():
         assert not gc.isenabled()
@@ -161,12 +162,12 @@ def test_a_one_off_process_keeps_the_collector_off_but_collects_between_articles
     import gc
     import weakref
 
-    from pressroom import build as pipeline
+    from pressroom.render.renderer import Renderer
 
     class Node:
         pass
 
-    monkeypatch.setattr(pipeline, "_garbage_pending", False)
+    pipeline = Renderer()
     frozen_before = gc.get_freeze_count()
     try:
         with pipeline.collector_off_until_exit():

@@ -17,8 +17,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from helpers import assert_epubcheck_clean, pdf_text, run_cli
-from test_pdf import glyphs_outside_margins
+from helpers import assert_epubcheck_clean, glyphs_outside_margins, pdf_text, run_cli
 
 SECRET = "TOP-SECRET-7f3a9c"
 PNG = bytes.fromhex(

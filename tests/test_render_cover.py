@@ -14,7 +14,7 @@ from helpers import (
 )
 from PIL import Image
 
-from pressroom.render import cover
+from pressroom.render.renderer import fresh_renderer
 
 
 def test_an_articles_own_cover_is_used_as_given(tmp_path: Path) -> None:
@@ -52,11 +52,11 @@ def test_a_generated_cover_is_kept_in_the_cache_and_drawn_again_only_when_its_in
     planted = io.BytesIO()
     Image.new("RGB", (1600, 2400), "#808080").save(planted, "JPEG")
     stored[0].write_bytes(planted.getvalue())  # a stand-in: seen in the EPUB only if the stored cover is reused
-    cover._generated.clear()  # as in a new process: run_cli builds in this one
+    fresh_renderer()  # as in a new process: run_cli builds in this one
     source.write_text("---\ntitle: Kept\n---\n\nSecond text.\n")
     assert run_cli("k.md", "--out", "out", cwd=tmp_path).code == 0
     assert epub_file(epub, "EPUB/images/cover.jpg") == planted.getvalue()
-    cover._generated.clear()
+    fresh_renderer()
     assert run_cli("k.md", "--out", "out", "--force", cwd=tmp_path).code == 0
     assert epub_file(epub, "EPUB/images/cover.jpg") != planted.getvalue()
     source.write_text("---\ntitle: Renamed\n---\n\nSecond text.\n")
@@ -65,7 +65,7 @@ def test_a_generated_cover_is_kept_in_the_cache_and_drawn_again_only_when_its_in
     assert epub_file(epub, "EPUB/images/cover.jpg") not in (planted.getvalue(), stored[0].read_bytes())
     for damaged in tmp_path.glob(".cache/pressroom/cover-*.jpg"):
         damaged.write_bytes(damaged.read_bytes()[:1000])  # cut short: drawn again, not packaged
-    cover._generated.clear()
+    fresh_renderer()
     source.write_text("---\ntitle: Renamed\n---\n\nThird text.\n")
     assert run_cli("k.md", "--out", "out", cwd=tmp_path).code == 0
     packaged = epub_file(epub, "EPUB/images/cover.jpg")

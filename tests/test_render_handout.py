@@ -9,8 +9,12 @@ import pdfplumber
 import pypdf
 import pytest
 from helpers import (
+    MARGIN_BOTTOM,
+    MARGIN_X,
     SEED_ARTICLE,
+    TOLERANCE,
     article_paragraphs,
+    glyphs_outside_margins,
     pdf_body_text,
     pdf_text,
     run_cli,
@@ -18,12 +22,6 @@ from helpers import (
     squash,
     write_article,
 )
-
-MM = 72 / 25.4
-MARGIN_X = 20 * MM  # handout.css: @page margin 22mm 20mm 24mm 20mm
-MARGIN_TOP = 22 * MM
-MARGIN_BOTTOM = 24 * MM
-TOLERANCE = 0.5
 
 
 def outline_titles(reader: pypdf.PdfReader) -> list[str]:
@@ -100,22 +98,6 @@ def test_paper_sizes(tmp_path: Path, paper: str, size: tuple[float, float]) -> N
     assert run_cli(source, "--out", tmp_path / "out", "--format", "pdf").code == 0
     box = pypdf.PdfReader(tmp_path / "out" / "article.pdf").pages[0].mediabox
     assert (float(box.width), float(box.height)) == pytest.approx(size, abs=0.5)
-
-
-def glyphs_outside_margins(path: Path) -> list[str]:
-    problems = []
-    with pdfplumber.open(path) as pdf:
-        for number, page in enumerate(pdf.pages, start=1):
-            for char in page.chars:
-                footer = char["top"] > page.height - MARGIN_BOTTOM
-                if (
-                    char["x0"] < MARGIN_X - TOLERANCE
-                    or char["x1"] > page.width - MARGIN_X + TOLERANCE
-                    or (not footer and char["top"] < MARGIN_TOP - TOLERANCE)
-                    or char["bottom"] > page.height - TOLERANCE
-                ):
-                    problems.append(f"page {number}: {char['text']!r} at x={char['x0']:.1f}..{char['x1']:.1f}")
-    return problems
 
 
 def test_no_glyph_outside_the_margin_box(seed, manual) -> None:

@@ -8,8 +8,15 @@ from pathlib import Path
 import pikepdf
 import pypdf
 import pytest
-from helpers import SEED_ARTICLE, article_paragraphs, pdf_text, run_cli, squash
-from test_pdf import MM, glyphs_outside_margins
+from helpers import (
+    MM,
+    SEED_ARTICLE,
+    article_paragraphs,
+    glyphs_outside_margins,
+    pdf_text,
+    run_cli,
+    squash,
+)
 
 URL = "https://example.org/handouts/professional-organizations"
 

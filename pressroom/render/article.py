@@ -15,53 +15,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
-from pressroom.load.sandbox import Sandbox
-from pressroom.load.settings import Project
-from pressroom.model import Article, BuildError, Warnings
+from pressroom.model import Article, BuildError
+from pressroom.render.context import RenderContext, Stopwatch  # noqa: F401 (Stopwatch: re-exported)
 from pressroom.store.files import Output
-
-
-class Stopwatch:
-    """Adds the wall-clock time of each ``with clock("stage"):`` block to ``timings``, and knows
-    which stage is running (what an internal error names)."""
-
-    def __init__(self, timings: dict[str, float] | None = None):
-        self.timings = {} if timings is None else timings
-        self.stage: str | None = None
-
-    @contextmanager
-    def __call__(self, stage: str) -> Iterator[None]:
-        start = time.perf_counter()
-        outer, self.stage = self.stage, stage
-        yield
-        # Not in a ``finally``: after an exception, ``stage`` still names the stage that raised.
-        self.stage = outer
-        self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - start
-
-
-@dataclass
-class RenderContext:
-    """What rendering may use besides the article: the project (its settings and layouts), the
-    sandbox every read goes through, where warnings go, the stage clock, and where generated
-    covers are kept between builds (None: nowhere)."""
-
-    project: Project
-    sandbox: Sandbox
-    warnings: Warnings = field(default_factory=list)
-    clock: Stopwatch = field(default_factory=Stopwatch)
-    covers: Path | None = None
-
-    @property
-    def search_path(self) -> tuple[Path, ...]:
-        return self.project.layout_search_path
 
 
 def build_time(article: Article) -> dt.datetime:
@@ -168,7 +129,7 @@ def _epub(job: ArticleJob) -> bytes:
 
     context, document, handout = job.context, job.document, job.handout
     with context.clock("cover"):
-        cover = make_cover(job.article, context.search_path, context.sandbox, context.warnings, context.covers)
+        cover = make_cover(job.article, context)
     with context.clock("epub"):
         starts = page_starts(handout.pages)
         return build_epub(job.article, document, cover, context.search_path, job.when, len(handout.pages), starts)

@@ -12,11 +12,12 @@ import hashlib
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 from pressroom.load.assets import Image, clean_svg, read_image_file
-from pressroom.load.sandbox import Sandbox
 from pressroom.model import Article, BuildError, Warnings, warn
-from pressroom.store.cache import layouts_digest
+from pressroom.render.context import RenderContext
+from pressroom.render.renderer import Renderer
 
 COVER_WIDTH_PX = 1600
 COVER_JPEG_QUALITY = 92
@@ -48,45 +49,40 @@ def article_cover(article: Article, line: int | None, warnings: Warnings) -> Ima
     return Image(f"images/cover{suffix}", media_type, data, path)
 
 
-_generated: dict[tuple, Image] = {}
-
-
-def _cover_key(article: Article, search_path: tuple[Path, ...]) -> tuple:
+def _cover_key(article: Article, search_path: tuple[Path, ...], renderer: Renderer) -> tuple[Any, ...]:
     """What a generated cover depends on: the title block and the layouts."""
     meta = article.meta
-    return (meta.title, meta.subtitle, meta.authors, meta.publisher, meta.lang, search_path, layouts_digest(search_path))
+    return (meta.title, meta.subtitle, meta.authors, meta.publisher, meta.lang, search_path, renderer.layouts_digest(search_path))
 
 
-def _stored_path(key: tuple, folder: Path | None) -> Path | None:
-    from pressroom.store.cache import code_digest
-
+def _stored_path(key: tuple[Any, ...], folder: Path | None, renderer: Renderer) -> Path | None:
     if folder is None:
         return None
-    digest = hashlib.sha256(json.dumps([*key, code_digest()], default=str).encode()).hexdigest()[:32]
+    digest = hashlib.sha256(json.dumps([*key, renderer.code_digest()], default=str).encode()).hexdigest()[:32]
     return folder / f"cover-{digest}.jpg"
 
 
-def _look_up(article: Article, search_path: tuple[Path, ...], folder: Path | None) -> tuple[tuple, Path | None, Image | None]:
+def _look_up(
+    article: Article, search_path: tuple[Path, ...], folder: Path | None, renderer: Renderer
+) -> tuple[tuple[Any, ...], Path | None, Image | None]:
     """The cover's key, the file it is kept in (given a cache ``folder``), and the cover when it
-    is already drawn: remembered by this process, or kept in that file."""
-    key = _cover_key(article, search_path)
-    if key in _generated:
-        return key, None, _generated[key]
-    stored = _stored_path(key, folder)
+    is already drawn: remembered by the renderer, or kept in that file."""
+    key = _cover_key(article, search_path, renderer)
+    if key in renderer.covers:
+        return key, None, renderer.covers[key]
+    stored = _stored_path(key, folder, renderer)
     try:
         data = stored.read_bytes() if stored else b""
     except OSError:
         data = b""
     if data.startswith(b"\xff\xd8") and data.endswith(b"\xff\xd9"):  # a JPEG from start to end marker
-        _generated.clear()
-        image = _generated[key] = Image("images/cover.jpg", "image/jpeg", data)
+        renderer.covers.clear()
+        image = renderer.covers[key] = Image("images/cover.jpg", "image/jpeg", data)
         return key, stored, image
     return key, stored, None
 
 
-def generated_cover(
-    article: Article, search_path: tuple[Path, ...], sandbox: Sandbox, warnings: Warnings, folder: Path | None = None
-) -> Image:
+def generated_cover(article: Article, context: RenderContext) -> Image:
     """Lay out ``cover.html`` and rasterise its first page to JPEG.
 
     The cover depends only on the article's title block and the layouts, so it is remembered per
@@ -94,10 +90,11 @@ def generated_cover(
     on disk: a rebuild after an edit to the text does not draw it again. A cover whose drawing
     raised warnings is not stored, so the warnings come back on every build.
     """
-    key, stored, image = _look_up(article, search_path, folder)
+    renderer, warnings = context.renderer, context.warnings
+    key, stored, image = _look_up(article, context.search_path, context.covers, renderer)
     if image is None:
         before = len(warnings)
-        image = _render_cover(article, search_path, sandbox, warnings)
+        image = _render_cover(article, context)
         if stored and len(warnings) == before:
             from pressroom.store.files import write_atomic
 
@@ -105,19 +102,19 @@ def generated_cover(
                 write_atomic(stored, image.data)
             except OSError:
                 pass  # an unwritable cache only costs the next build this cover
-        _generated.clear()
-        _generated[key] = image
+        renderer.covers.clear()
+        renderer.covers[key] = image
     return image
 
 
-def _render_cover(article: Article, search_path: tuple[Path, ...], sandbox: Sandbox, warnings: Warnings) -> Image:
+def _render_cover(article: Article, context: RenderContext) -> Image:
     import pypdfium2
 
     from pressroom.render.handout import render_html, write_pdf
     from pressroom.render.layouts import render
 
-    html = render(search_path, "cover.html", meta=article.meta)
-    pdf_bytes = write_pdf(render_html(html, article, sandbox, warnings, search_path), "none")
+    html = render(context.search_path, "cover.html", meta=article.meta)
+    pdf_bytes = write_pdf(render_html(html, article, context.sandbox, context.warnings, context.search_path), "none")
     pdf = pypdfium2.PdfDocument(pdf_bytes)
     try:
         page = pdf[0]
@@ -133,12 +130,11 @@ def _render_cover(article: Article, search_path: tuple[Path, ...], sandbox: Sand
     return Image("images/cover.jpg", "image/jpeg", buffer.getvalue())
 
 
-def make_cover(
-    article: Article, search_path: tuple[Path, ...], sandbox: Sandbox, warnings: Warnings, folder: Path | None = None
-) -> Image:
-    """The cover for this article's EPUB (a generated one is kept in ``folder`` when given)."""
+def make_cover(article: Article, context: RenderContext) -> Image:
+    """The cover for this article's EPUB (a generated one is kept in the context's ``covers``
+    folder when it has one)."""
     if article.meta.cover:
-        image = article_cover(article, article.key_lines.get("cover"), warnings)
-        sandbox.reads.append(str(image.source))
+        image = article_cover(article, article.key_lines.get("cover"), context.warnings)
+        context.sandbox.reads.append(str(image.source))
         return image
-    return generated_cover(article, search_path, sandbox, warnings, folder)
+    return generated_cover(article, context)

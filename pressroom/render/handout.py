@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import io
 import logging
-import os
-import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,8 +23,8 @@ from pressroom.load.sandbox import Sandbox
 from pressroom.model import Article, BuildError, Warnings, warn
 from pressroom.render.fetcher import FetchLog, weasyprint_fetcher
 from pressroom.render.glyphs import check_glyphs, common_coverage, generated_characters
+from pressroom.render.renderer import process_renderer
 from pressroom.serialise import deflate_level, fast_pdf_serialisation
-from pressroom.store.cache import layouts_digest
 from pressroom.stylesheets import reuse_layout_stylesheets
 
 NOTES_LINE_MM = 8.0  # the spacing of the ruled lines on notes pages (handout.css .rule)
@@ -126,66 +124,10 @@ def handout_html(
     )
 
 
-_font_configs: dict[tuple, Any] = {}
-#: Font configurations still alive, with the process that made them (and owns their folder: a
-#: forked -j worker inherits its parent's and must not delete them).
-_font_config_owners: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
-_clean_up_registered_by: int | None = None
-
-
 def font_config(search_path: tuple[Path, ...]) -> Any:
-    """One WeasyPrint font configuration per set of layouts (and per version of their files): the
-    @font-face fonts load once per process, not once per document."""
-    from weasyprint.text.fonts import FontConfiguration
-
-    key = (search_path, layouts_digest(search_path))
-    if key not in _font_configs:
-        _font_configs.clear()
-        config = FontConfiguration()
-        _font_configs[key] = config
-        _font_config_owners[config] = os.getpid()
-        global _clean_up_registered_by
-        if _clean_up_registered_by != os.getpid():
-            from multiprocessing.util import Finalize
-
-            # At the exit of this process (the main one, or a -j worker, which skips atexit).
-            Finalize(None, remove_font_folders, exitpriority=0)
-            _clean_up_registered_by = os.getpid()
-    return _font_configs[key]
-
-
-def remove_font_folders() -> None:
-    """Delete the copies of the layout fonts WeasyPrint keeps in temporary folders.
-
-    A FontConfiguration removes its folder when it is deleted, but one still alive when Python
-    shuts down is deleted too late (its ``rmtree`` is already gone) or never: every build would
-    leave ~5 MB in the temporary folder. This runs at exit, while everything still works.
-    """
-    import shutil
-
-    _font_configs.clear()
-    for config, owner in list(_font_config_owners.items()):
-        if owner == os.getpid():
-            folder, config._folder = config._folder, None  # WeasyPrint's own clean-up has nothing left to do
-            if folder:
-                shutil.rmtree(folder, ignore_errors=True)
-
-
-_inherited_font_configs: list[Any] = []
-
-
-@contextmanager
-def own_font_configs() -> Iterator[None]:
-    """For a forked child that lays out a document while its parent lays out another: font
-    configurations of its own inside (both would otherwise add fonts to the parent's temporary
-    folder at once), deleted on leaving. The parent's are kept alive meanwhile: deleting one here
-    would delete the parent's folder."""
-    _inherited_font_configs.extend(_font_configs.values())
-    _font_configs.clear()
-    try:
-        yield
-    finally:
-        remove_font_folders()  # only the ones this process made
+    """The process's WeasyPrint font configuration for these layouts (see
+    :meth:`pressroom.render.renderer.Renderer.font_config`)."""
+    return process_renderer().font_config(search_path)
 
 
 def render_html(

@@ -14,7 +14,6 @@ import json
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -51,34 +50,10 @@ def folder_digest(folders: Iterable[Path], fingerprint: Callable[[Path], str | N
     return digest.hexdigest()
 
 
-@lru_cache(maxsize=8)
-def layouts_digest(search_path: tuple[Path, ...]) -> str:
-    return folder_digest(search_path)
-
-
-@lru_cache(maxsize=1)
 def code_digest() -> str:
     """Pressroom's version and source: a change to either rebuilds everything (the source only:
     compiled files in __pycache__ come and go with the interpreter's settings)."""
     return __version__ + ":" + folder_digest([Path(__file__).resolve().parents[1]], file_digest, "*.py")
-
-
-def build_key(source: Path, settings: Mapping[str, Any], search_path: tuple[Path, ...]) -> str:
-    """Everything that shapes an article's outputs, except the files it reads while building."""
-    material = {
-        "format": FORMAT_VERSION,
-        "code": code_digest(),
-        "source": file_digest(source),
-        "time": os.environ.get("SOURCE_DATE_EPOCH") or str(int(source.stat().st_mtime)),
-        "layouts": layouts_digest(search_path),
-        "settings": settings,
-    }
-    return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def forget() -> None:
-    """Drop what this process remembers about the layouts (a long-running watcher calls this)."""
-    layouts_digest.cache_clear()
 
 
 @dataclass
@@ -101,6 +76,29 @@ class BuildCache:
 
     def __init__(self, folder: Path):
         self.folder = folder
+        self._digests: dict[Any, str] = {}  # taken once per build: see refresh()
+
+    def refresh(self) -> None:
+        """Take the layouts' and Pressroom's digests again at the next lookup (a watcher, after
+        a change)."""
+        self._digests.clear()
+
+    def _digest(self, what: Any, compute: Callable[[], str]) -> str:
+        if what not in self._digests:
+            self._digests[what] = compute()
+        return self._digests[what]
+
+    def key(self, source: Path, settings: Mapping[str, Any], search_path: tuple[Path, ...]) -> str:
+        """Everything that shapes an article's outputs, except the files it reads while building."""
+        material = {
+            "format": FORMAT_VERSION,
+            "code": self._digest("code", code_digest),
+            "source": file_digest(source),
+            "time": os.environ.get("SOURCE_DATE_EPOCH") or str(int(source.stat().st_mtime)),
+            "layouts": self._digest(search_path, lambda: folder_digest(search_path)),
+            "settings": settings,
+        }
+        return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()
 
     def _path(self, source: Path, out_dir: Path, formats: tuple[str, ...]) -> Path:
         name = hashlib.sha256(f"{source.resolve()}\0{out_dir.resolve()}\0{','.join(formats)}".encode()).hexdigest()[:24]
