@@ -180,6 +180,7 @@ def run_build(request: BuildRequest, build_many: Any) -> int:
         print(f"python build.py: nothing to build: no Markdown files in {where}", file=sys.stderr)
         return 1
     failed = 0
+    built = False
     progress = Progress(len(sources), request.verbosity)
     sources, clashes = separate_clashes(sources, request.overrides)
     for diagnostic in clashes:
@@ -200,6 +201,12 @@ def run_build(request: BuildRequest, build_many: Any) -> int:
                 stages = ", ".join(f"{stage} {seconds:.2f} s" for stage, seconds in result.timings.items())
                 progress.print(f"  {display_path(result.source)}: {stages}")
             failed += not result.ok
+            built = built or not result.cached
+    if request.verbosity > 1 and built:
+        from .accel import skipped
+
+        for note in skipped():  # the patches of other libraries' internals this build went without
+            print(note)
     if failed:
         total = len(sources) + len(clashes)
         print(f"{failed} of {total} article{'s' if total != 1 else ''} failed", file=sys.stderr)

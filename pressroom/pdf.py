@@ -21,12 +21,15 @@ from .content import Article
 from .convert import Document, source_line
 from .errors import BuildError, Warnings, warn
 from .glyphs import check_glyphs
-from .htmltree import weasyprint_html
-from .libraries import load_weasyprint
+from .accel import load_weasyprint
+from .accel.deflate import deflate_level
+from .accel.document_id import written_with_stable_id
+from .accel.font_folders import take_folder
+from .accel.lxml_parse import weasyprint_html
+from .accel.pdf_serialise import fast_pdf_serialisation
+from .accel.stylesheets import reuse_layout_stylesheets
 from .metadata import content_box_mm, page_size, to_mm
 from .sandbox import FetchLog, Sandbox, weasyprint_fetcher
-from .serialise import deflate_level, fast_pdf_serialisation
-from .stylesheets import reuse_layout_stylesheets
 
 NOTES_LINE_MM = 8.0  # the spacing of the ruled lines on notes pages (handout.css .rule)
 NOTES_HEADING_MM = 12.0
@@ -162,7 +165,7 @@ def remove_font_folders() -> None:
     _font_configs.clear()
     for config, owner in list(_font_config_owners.items()):
         if owner == os.getpid():
-            folder, config._folder = config._folder, None  # WeasyPrint's own clean-up has nothing left to do
+            folder = take_folder(config)  # WeasyPrint's own clean-up then has nothing left to do
             if folder:
                 shutil.rmtree(folder, ignore_errors=True)
 
@@ -211,26 +214,6 @@ def render_html(
     return rendered
 
 
-@contextmanager
-def stable_document_id(seed: str) -> Iterator[None]:
-    """Make WeasyPrint's XMP DocumentID (PDF/X-4, X-5g) derive from ``seed`` instead of uuid4().
-
-    WeasyPrint 70 draws that id at random (weasyprint/pdf/metadata.py), which is the only thing
-    that keeps those variants from being byte-reproducible; the id names the document, so a
-    stable one per article is also the right meaning.
-    """
-    import uuid
-
-    from weasyprint.pdf import metadata
-
-    original = metadata.uuid4
-    metadata.uuid4 = lambda: uuid.uuid5(uuid.NAMESPACE_URL, seed)
-    try:
-        yield
-    finally:
-        metadata.uuid4 = original
-
-
 def write_pdf(rendered: weasyprint.Document, variant: str = "none", document_id: str = "pressroom") -> bytes:
     """Serialise a laid-out document in a PDF variant ("none": untagged PDF).
 
@@ -238,8 +221,12 @@ def write_pdf(rendered: weasyprint.Document, variant: str = "none", document_id:
     bytes are reproducible.
     """
     options = {} if variant == "none" else {"pdf_variant": variant}
-    with stable_document_id(document_id), fast_pdf_serialisation(), deflate_level():
-        return rendered.write_pdf(pdf_identifier=True, **options)
+
+    def write() -> bytes:
+        with fast_pdf_serialisation(), deflate_level():
+            return rendered.write_pdf(pdf_identifier=True, **options)
+
+    return written_with_stable_id(write, document_id)
 
 
 def layout_handout(

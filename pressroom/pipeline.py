@@ -282,11 +282,11 @@ def render_outputs(
             # layouts and reads the hyphenation patterns while this one loads WeasyPrint (~0.5 s).
             preparing = in_background(prepared_handout, article, sandbox, search_path, dates, warnings)
             with clock("load"):
-                from .libraries import load_weasyprint
+                from .accel import load_weasyprint
 
                 load_weasyprint()
             (document, html, patterns), timings["convert"] = stage_result(preparing, sandbox, warnings)
-            from .hyphenation import adopt
+            from .accel.hyphenation import adopt
 
             adopt(patterns)
         elif document is None:
@@ -304,7 +304,7 @@ def render_outputs(
         if printed:
             if html is None:  # else the child loaded the hyphenation patterns (adopted above)
                 with clock("hyphenation"):
-                    from .hyphenation import patterns_for
+                    from .accel.hyphenation import patterns_for
 
                     patterns_for(article.meta.lang)  # into Pyphen's cache, from the parsed copy kept
             with clock("layout"):
@@ -377,7 +377,7 @@ def prepared_handout(
     """Everything before layout, none of which needs WeasyPrint: the article converted, the
     handout's HTML, and the hyphenation patterns of its language parsed."""
     from .convert import convert
-    from .hyphenation import patterns_for
+    from .accel.hyphenation import patterns_for
     from .pdf import handout_source
 
     document = convert(article, sandbox, warnings)
@@ -436,7 +436,7 @@ def _warm_up(printed: bool = True) -> None:
     convert.markdown_extensions()  # Python-Markdown and its extensions, imported
     if printed:
         from . import epub, pdf  # noqa: F401
-        from .libraries import load_weasyprint
+        from .accel import load_weasyprint
 
         load_weasyprint()
 
