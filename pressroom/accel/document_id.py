@@ -69,13 +69,15 @@ def written_with_stable_id(write: Callable[[], bytes], seed: str) -> bytes:
 def stable_id_afterwards(pdf: bytes, seed: str) -> bytes:
     """``pdf`` with a random XMP DocumentID replaced by the one derived from ``seed`` (pikepdf;
     content-derived /ID), or as it is when it has none."""
-    if not RANDOM_ID.search(pdf):  # uncompressed metadata: the only variants with the id have it
-        return pdf
-    import pikepdf
+    import pikepdf  # the catalog may sit in a compressed object stream: a byte search cannot tell
 
     with pikepdf.open(io.BytesIO(pdf)) as document:
-        stream = document.Root.Metadata
-        stream.write(RANDOM_ID.sub(f"xmp.did:{document_uuid(seed)}".encode(), stream.read_bytes()))
+        stream = document.Root.get("/Metadata")
+        xmp = stream.read_bytes() if stream is not None else b""
+        if not RANDOM_ID.search(xmp):
+            return pdf
+        stream.write(RANDOM_ID.sub(f"xmp.did:{document_uuid(seed)}".encode(), xmp))
+        del document.trailer["/ID"]  # a hash of the random id: qpdf would keep its first half
         out = io.BytesIO()
         document.save(out, deterministic_id=True)
     return out.getvalue()

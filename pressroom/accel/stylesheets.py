@@ -5,7 +5,7 @@ the CSS, validating each declaration and compiling each selector (``eval`` of ge
 cssselect2). A handout and its cover link four layout stylesheets, and parsing them took ~0.08 s
 of each article's ~0.6 s when many articles are built in one worker.
 
-:func:`reuse_layout_stylesheets` wraps the ``CSS`` class WeasyPrint's stylesheet finder uses.
+What it changes: :func:`reuse_layout_stylesheets` wraps the ``CSS`` class WeasyPrint's stylesheet finder uses.
 A linked sheet is parsed once per font configuration (``pdf.font_config`` makes a new one when a
 layout file changes) and handed out again afterwards; the page rules and counter styles it
 contributes are added to each new document as WeasyPrint would add them. Sheets whose parse

@@ -1,4 +1,4 @@
-"""The lxml parse of handouts (pressroom.htmltree) gives WeasyPrint the very tree it builds itself.
+"""The lxml parse of handouts (pressroom.accel.lxml_parse) gives WeasyPrint the very tree it builds itself.
 
 The reference is always WeasyPrint 70 itself: ``weasyprint.HTML(string=…).etree_element``, the
 tree tinyhtml5 builds. Documents parse_html refuses must come back as ``None`` and still render.
@@ -18,11 +18,11 @@ from helpers import FIXTURES, REPO, SEED_ARTICLE
 from pressroom.config import load_project
 from pressroom.content import Article, load_article
 from pressroom.convert import convert
-from pressroom.htmltree import parse_html, weasyprint_html
-from pressroom.libraries import load_weasyprint
+from pressroom.accel.lxml_parse import parse_html, weasyprint_html
+from pressroom.accel import load_weasyprint
 from pressroom.pdf import font_config, handout_html, render_html, write_pdf
 from pressroom.sandbox import FetchLog, Sandbox, weasyprint_fetcher
-from pressroom.stylesheets import reuse_layout_stylesheets
+from pressroom.accel.stylesheets import reuse_layout_stylesheets
 
 BASE_URL = REPO.as_uri() + "/"
 

@@ -1,4 +1,4 @@
-"""Hyphenation patterns kept parsed and handed from one process to another (pressroom.hyphenation)."""
+"""Hyphenation patterns kept parsed and handed from one process to another (pressroom.accel.hyphenation)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pyphen
 import pytest
 
-from pressroom.hyphenation import adopt, default_store, dictionary_to_json, patterns_for, stored_name, stored_patterns
+from pressroom.accel.hyphenation import adopt, default_store, dictionary_to_json, patterns_for, stored_name, stored_patterns
 
 
 def test_patterns_parsed_elsewhere_hyphenate_without_parsing_again(monkeypatch: pytest.MonkeyPatch) -> None:
