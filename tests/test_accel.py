@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import io
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from helpers import REPO, SEED_ARTICLE
+from helpers import SEED_ARTICLE, run_script
 
 from pressroom import accel
 from pressroom.accel import Patch
@@ -69,11 +68,8 @@ def build(out: Path, *args: str, accel_setting: str = "on", prelude: str = "") -
     """A cold build of the seed article in a process of its own (``build.py``'s main), after
     running ``prelude`` there."""
     script = prelude + "\nimport sys\nfrom pressroom.cli import main\nraise SystemExit(main(sys.argv[1:], exiting=True))\n"
-    env = {**__import__("os").environ, accel.ENVIRONMENT: accel_setting, "SOURCE_DATE_EPOCH": "1700000000"}
-    return subprocess.run(
-        [sys.executable, "-c", script, str(SEED_ARTICLE), "--out", str(out), "--force", *args],
-        cwd=REPO, env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    env = {accel.ENVIRONMENT: accel_setting, "SOURCE_DATE_EPOCH": "1700000000"}
+    return run_script(script, SEED_ARTICLE, "--out", out, "--force", *args, env=env)
 
 
 def streams(pdf: bytes) -> list[tuple[str, bytes]]:

@@ -4,17 +4,15 @@ the same text, giving the types cffi's own parse gives; WeasyPrint loads the usu
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import cffi
 import pytest
 
-from helpers import REPO, SEED_ARTICLE
+from helpers import SEED_ARTICLE, run_script
 
-from pressroom.accel.ffi import PATCH, PRECOMPILED_PATH, DeclaredFFI, precompiled_ffi, weasyprint_declarations
 from pressroom.accel import why_not
+from pressroom.accel.ffi import PATCH, PRECOMPILED_PATH, DeclaredFFI, precompiled_ffi, weasyprint_declarations
 
 # Type strings WeasyPrint 70 names in ffi.new / ffi.cast, and structs and enums it reads.
 TYPE_NAMES = (
@@ -75,10 +73,7 @@ print(code, type(ffi.declared).__module__, parses)
 
 
 def test_a_cold_build_parses_no_type_string(tmp_path: Path) -> None:
-    run = subprocess.run(
-        [sys.executable, "-c", BUILD_COUNTING_PARSES, str(SEED_ARTICLE), str(tmp_path)],
-        cwd=REPO, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    run = run_script(BUILD_COUNTING_PARSES, SEED_ARTICLE, tmp_path)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "0 _cffi_backend []", run.stdout  # laid out, subset, written: no slow parse
     assert (tmp_path / "professional-organizations.pdf").stat().st_size > 10_000
@@ -102,7 +97,7 @@ print(accel.skipped())
 
 
 def test_weasyprint_loads_the_usual_way_when_the_precompiled_ffi_cannot_open_a_library() -> None:
-    run = subprocess.run([sys.executable, "-c", LOAD_WITH_A_LIBRARY_NOT_FOUND], cwd=REPO, capture_output=True, text=True, check=False)
+    run = run_script(LOAD_WITH_A_LIBRARY_NOT_FOUND)
     assert run.returncode == 0, run.stderr
     first, notes = run.stdout.splitlines()
     assert first == "cffi.api 1024"  # parsed declarations; WeasyPrint's advice not printed

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from helpers import REPO, SEED_ARTICLE
+from helpers import REPO, SEED_ARTICLE, run_script
 
 from pressroom.accel.fonttools import DEFERRED_MODULES, DeferredModule, imported_by_weasyprint
 
@@ -46,10 +44,7 @@ print(code, loaded, type(fonts.subset).__name__, fonts.subset.Options is fontToo
 
 
 def test_a_cold_build_does_not_import_what_only_rare_fonts_need(tmp_path: Path) -> None:
-    run = subprocess.run(
-        [sys.executable, "-c", COLD_BUILD_WITH_DEFERRED_MODULES, str(SEED_ARTICLE), str(tmp_path)],
-        cwd=REPO, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    run = run_script(COLD_BUILD_WITH_DEFERRED_MODULES, SEED_ARTICLE, tmp_path)
     assert run.returncode == 0, run.stderr
     # Laid out, subset by HarfBuzz and written without them; an import afterwards gets the real
     # module, and WeasyPrint's stand-in answers from it.
