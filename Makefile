@@ -13,11 +13,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
 
-# WeasyPrint's C declarations, precompiled for cffi once instead of parsed at every start (~0.1 s;
+# WeasyPrint's C declarations, precompiled for cffi once instead of parsed at every start (~0.17 s;
 # made again when the installed packages change; without it, they are parsed as before).
-FFI := pressroom/_weasyprint_ffi.py
+FFI := pressroom/accel/_weasyprint_ffi.py
 $(FFI): $(STAMP)
-	$(PY) -m pressroom.libraries
+	$(PY) -m pressroom.accel.ffi
 
 # The editable install leaves pressroom/ uncompiled; compiled once here, it is not compiled again
 # on every run when PYTHONDONTWRITEBYTECODE is set (~0.1 s per run).

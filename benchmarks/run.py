@@ -506,16 +506,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not needed.exists():
             raise SystemExit(f"missing {needed}: run `make` first")
     # As `make` leaves the checkout: WeasyPrint's C declarations precompiled for cffi
-    # (pressroom/libraries.py), and Pressroom's own modules byte-compiled. An editable install
+    # (pressroom/accel/ffi.py), and Pressroom's own modules byte-compiled. An editable install
     # leaves them uncompiled, and PYTHONDONTWRITEBYTECODE would keep every timed run compiling
     # them again: compile them once, as pip does for the installed packages (WeasyPrint's among
     # them) that both tools load.
-    subprocess.run([str(PYTHON), "-m", "pressroom.libraries"], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    subprocess.run([str(PYTHON), "-m", "pressroom.accel.ffi"], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     subprocess.run([str(PYTHON), "-m", "compileall", "-q", str(ROOT / "pressroom")], check=True)
     # And as any earlier build on this machine leaves the user's cache: the English hyphenation
-    # patterns parsed and kept (pressroom/hyphenation.py), so that no timed run depends on
+    # patterns parsed and kept (pressroom/accel/hyphenation.py), so that no timed run depends on
     # whether it was the first one ever.
-    keep = "from pressroom.hyphenation import patterns_for; patterns_for('en')"
+    keep = "from pressroom.accel.hyphenation import patterns_for; patterns_for('en')"
     subprocess.run([str(PYTHON), "-c", keep], check=True, cwd=ROOT)
     help_text = pressroom_help()
     work = Path(tempfile.mkdtemp(prefix="pressroom-bench-"))

@@ -186,7 +186,7 @@ def _warm_up(printed: bool = True) -> None:
     gc.enable()  # a worker lives for many articles, even when its parent runs without the collector
     markdown.markdown_extensions()  # Python-Markdown and its extensions, imported
     if printed:
-        from pressroom.libraries import load_weasyprint
+        from pressroom.accel import load_weasyprint
         from pressroom.render import epub, handout  # noqa: F401
 
         load_weasyprint()

@@ -45,6 +45,7 @@ def run_build(request: BuildRequest) -> int:
         where = " ".join(display_path(p) for p in request.paths)
         return usage_error(f"nothing to build: no Markdown files (.md) or reader packs (.pack.yaml) in {where}")
     failed = 0
+    built = False
     progress = Progress(len(sources), request.verbosity)
     sources, clashes = separate_clashes(sources, request.overrides)
     for diagnostic in clashes:
@@ -67,6 +68,12 @@ def run_build(request: BuildRequest) -> int:
                 stages = ", ".join(f"{stage} {seconds:.2f} s" for stage, seconds in result.timings.items())
                 progress.print(f"  {display_path(result.source)}: {stages}")
             failed += not result.ok
+            built = built or not result.cached
+    if request.verbosity > 1 and built:
+        from pressroom.accel import skipped
+
+        for note in skipped():  # the patches of other libraries' internals this build went without
+            print(note)
     if failed:
         total = len(sources) + len(clashes)
         print(f"{failed} of {total} article{'s' if total != 1 else ''} failed", file=sys.stderr)

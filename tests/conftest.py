@@ -17,7 +17,7 @@ from helpers import FIXTURES, SEED_ARTICLE, Run, run_cli  # noqa: E402
 @pytest.fixture(scope="session", autouse=True)
 def hyphenation_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Builds in the tests keep parsed hyphenation patterns in a folder of the session's, not in
-    the home folder of whoever runs them (pressroom/hyphenation.py)."""
+    the home folder of whoever runs them (pressroom/accel/hyphenation.py)."""
     folder = tmp_path_factory.mktemp("hyphenation-cache")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PRESSROOM_HYPHENATION_CACHE", str(folder))

@@ -78,6 +78,17 @@ def start_build(folder: Path, *args: str, temporary: Path | None = None) -> subp
     )  # fmt: skip
 
 
+def run_script(script: str, *args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -c SCRIPT ARGS`` in the repository, as a fresh process (its modules loaded anew),
+    with ``env`` added to the environment; output captured."""
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-c", script, *map(str, args)], cwd=REPO, env={**os.environ, **(env or {})},
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+
 def terminate(process: subprocess.Popen[str]) -> str:
     """Send SIGTERM, wait for the process to end; its output."""
     import signal

@@ -68,7 +68,7 @@ def test_links_notes_toc_and_page_list_work_across_files(long_build) -> None:
 
 
 def test_page_list_of_a_split_article_matches_the_print(long_build, monkeypatch) -> None:
-    import test_pagemap
+    import test_convert_pagemap as test_pagemap
 
     epub, pdf = long_build
     chapters = {}

@@ -71,7 +71,7 @@ class ArticleJob:
     def handout(self) -> Any:
         """The handout laid out in pages (a WeasyPrint document): printed as the PDF, and the
         source of the EPUB's page-list, so it is laid out once for both."""
-        from pressroom.hyphenation import patterns_for
+        from pressroom.accel.hyphenation import patterns_for
         from pressroom.render.handout import layout_handout
 
         document = self.document

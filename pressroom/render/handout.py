@@ -15,17 +15,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from pressroom.accel import load_weasyprint
+from pressroom.accel.deflate import deflate_level
+from pressroom.accel.document_id import written_with_stable_id
+from pressroom.accel.lxml_parse import weasyprint_html
+from pressroom.accel.pdf_serialise import fast_pdf_serialisation
+from pressroom.accel.stylesheets import reuse_layout_stylesheets
 from pressroom.convert.markdown import Document, source_line
-from pressroom.htmltree import weasyprint_html
-from pressroom.libraries import load_weasyprint
 from pressroom.load.metadata import content_box_mm, page_size, to_mm
 from pressroom.load.sandbox import Sandbox
 from pressroom.model import Article, BuildError, Warnings, warn
 from pressroom.render.fetcher import FetchLog, weasyprint_fetcher
 from pressroom.render.glyphs import check_glyphs, common_coverage, generated_characters
 from pressroom.render.renderer import process_renderer
-from pressroom.serialise import deflate_level, fast_pdf_serialisation
-from pressroom.stylesheets import reuse_layout_stylesheets
 
 NOTES_LINE_MM = 8.0  # the spacing of the ruled lines on notes pages (handout.css .rule)
 NOTES_HEADING_MM = 12.0
@@ -157,26 +159,6 @@ def render_html(
     return rendered
 
 
-@contextmanager
-def stable_document_id(seed: str) -> Iterator[None]:
-    """Make WeasyPrint's XMP DocumentID (PDF/X-4, X-5g) derive from ``seed`` instead of uuid4().
-
-    WeasyPrint 70 draws that id at random (weasyprint/pdf/metadata.py), which is the only thing
-    that keeps those variants from being byte-reproducible; the id names the document, so a
-    stable one per article is also the right meaning.
-    """
-    import uuid
-
-    from weasyprint.pdf import metadata
-
-    original = metadata.uuid4
-    metadata.uuid4 = lambda: uuid.uuid5(uuid.NAMESPACE_URL, seed)
-    try:
-        yield
-    finally:
-        metadata.uuid4 = original
-
-
 def write_pdf(rendered: weasyprint.Document, variant: str = "none", document_id: str = "pressroom") -> bytes:
     """Serialise a laid-out document in a PDF variant ("none": untagged PDF).
 
@@ -184,8 +166,12 @@ def write_pdf(rendered: weasyprint.Document, variant: str = "none", document_id:
     bytes are reproducible.
     """
     options = {} if variant == "none" else {"pdf_variant": variant}
-    with stable_document_id(document_id), fast_pdf_serialisation(), deflate_level():
-        return rendered.write_pdf(pdf_identifier=True, **options)
+
+    def write() -> bytes:
+        with fast_pdf_serialisation(), deflate_level():
+            return rendered.write_pdf(pdf_identifier=True, **options)
+
+    return written_with_stable_id(write, document_id)
 
 
 def layout_handout(

@@ -77,8 +77,10 @@ class Renderer:
         if os.getpid() != self.pid:
             self.inherited.extend(configs)  # a forked copy: the folders are the parent's to delete
             return
+        from pressroom.accel.font_folders import take_folder
+
         for config in configs:
-            folder, config._folder = getattr(config, "_folder", None), None  # WeasyPrint's clean-up: nothing left
+            folder = take_folder(config)  # WeasyPrint's own clean-up then has nothing left to do
             if folder:
                 shutil.rmtree(folder, ignore_errors=True)
 

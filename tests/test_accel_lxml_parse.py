@@ -1,4 +1,4 @@
-"""The lxml parse of handouts (pressroom.htmltree) gives WeasyPrint the very tree it builds itself.
+"""The lxml parse of handouts (pressroom.accel.lxml_parse) gives WeasyPrint the very tree it builds itself.
 
 The reference is always WeasyPrint 70 itself: ``weasyprint.HTML(string=…).etree_element``, the
 tree tinyhtml5 builds. Documents parse_html refuses must come back as ``None`` and still render.
@@ -15,16 +15,16 @@ from xml.etree import ElementTree as ET
 import pytest
 from helpers import FIXTURES, REPO, SEED_ARTICLE
 
+from pressroom.accel import load_weasyprint
+from pressroom.accel.lxml_parse import parse_html, weasyprint_html
+from pressroom.accel.stylesheets import reuse_layout_stylesheets
 from pressroom.convert.markdown import convert
-from pressroom.htmltree import parse_html, weasyprint_html
-from pressroom.libraries import load_weasyprint
 from pressroom.load.articles import load_article
 from pressroom.load.sandbox import Sandbox
 from pressroom.load.settings import load_project
 from pressroom.model import Article
 from pressroom.render.fetcher import FetchLog, weasyprint_fetcher
 from pressroom.render.handout import font_config, handout_html, render_html, write_pdf
-from pressroom.stylesheets import reuse_layout_stylesheets
 
 BASE_URL = REPO.as_uri() + "/"
 

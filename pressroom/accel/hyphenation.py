@@ -1,4 +1,5 @@
-"""Hyphenation patterns ready before layout: parsed once per machine, handed between processes.
+"""Hyphenation patterns ready before layout: parsed once per machine, handed between processes
+(patch ``kept-hyphenation``).
 
 WeasyPrint hyphenates with Pyphen, which reads and parses a language's pattern file the first
 time a process hyphenates in that language: ~0.2 s for English, a sixth of a cold build of the
@@ -19,6 +20,16 @@ seed article. Two things take that off a cold build, for the language of the art
 
 Other languages named by ``lang`` attributes inside an article are parsed by WeasyPrint's
 Pyphen as usual.
+
+What it changes: the parsed patterns go straight into Pyphen's module-level cache of parsed files
+(``pyphen.hdcache``, keyed by the dictionary's path), bypassing ``HyphDict.__init__``.
+
+What it saves: 0.13 s of a cold build (measured with the patch turned off, 2026-11-30).
+
+Written for: Pyphen 0.18. Shape checked: ``pyphen.hdcache`` is a dict that
+``Pyphen.__init__`` reads, ``pyphen.LANGUAGES`` and ``pyphen.language_fallback`` exist, and
+``HyphDict.__init__`` sets ``patterns``, ``cache`` and ``maxlen`` (what
+:func:`dictionary_from_json` rebuilds).
 """
 
 from __future__ import annotations
@@ -30,7 +41,24 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
+from . import Patch, applies
+
 STORE_FORMAT = 1
+
+
+def _shape() -> str | None:
+    import pyphen
+
+    if not isinstance(getattr(pyphen, "hdcache", None), dict) or "hdcache" not in pyphen.Pyphen.__init__.__code__.co_names:
+        return "pyphen.Pyphen no longer takes parsed dictionaries from pyphen.hdcache"
+    if not isinstance(getattr(pyphen, "LANGUAGES", None), dict) or not callable(getattr(pyphen, "language_fallback", None)):
+        return "pyphen.LANGUAGES or pyphen.language_fallback is missing"
+    if not {"patterns", "cache", "maxlen"} <= set(pyphen.HyphDict.__init__.__code__.co_names):
+        return "pyphen.HyphDict no longer keeps patterns, cache and maxlen"
+    return None
+
+
+PATCH = Patch("kept-hyphenation", {"pyphen": ("0.18",)}, _shape)
 
 
 def default_store() -> Path | None:
@@ -55,8 +83,12 @@ def default_store() -> Path | None:
 
 def patterns_for(lang: str | None) -> dict[Path, Any]:
     """Pyphen's parsed patterns for ``lang`` (the file Pyphen would pick), by file; empty when
-    Pyphen has no dictionary for it."""
+    Pyphen has no dictionary for it, or when the patch does not apply (WeasyPrint's Pyphen then
+    parses them itself)."""
     import pyphen
+
+    if not applies(PATCH):
+        return {}
 
     name = pyphen.language_fallback(lang) if lang else None
     if not name:
@@ -72,6 +104,9 @@ def adopt(patterns: dict[Path, Any]) -> None:
     """Put patterns parsed elsewhere into Pyphen's cache, where WeasyPrint's ``Pyphen(lang=…)``
     finds them instead of parsing the file again."""
     import pyphen
+
+    if not patterns or not applies(PATCH):
+        return
 
     for path, dictionary in patterns.items():
         pyphen.hdcache.setdefault(path, dictionary)

@@ -1,4 +1,4 @@
-"""Hyphenation patterns kept parsed and handed from one process to another (pressroom.hyphenation)."""
+"""Hyphenation patterns kept parsed and handed from one process to another (pressroom.accel.hyphenation)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pyphen
 import pytest
 
-from pressroom.hyphenation import (
+from pressroom.accel.hyphenation import (
     adopt,
     default_store,
     dictionary_to_json,
