@@ -20,6 +20,7 @@ from .cache import layouts_digest
 from .content import Article
 from .convert import Document, source_line
 from .errors import BuildError, Warnings, warn
+from .footnotes import keep_notes_with_calls
 from .glyphs import check_glyphs
 from .htmltree import weasyprint_html
 from .libraries import load_weasyprint
@@ -195,9 +196,12 @@ def render_html(
     fetcher = weasyprint_fetcher(sandbox, log)
     base_url = article.source.parent.as_uri() + "/"
     with weasyprint_messages() as records:
-        rendered = weasyprint_html(html, base_url, fetcher).render(
-            font_config=font_config(search_path)
-        )
+
+        def render(source: str) -> weasyprint.Document:
+            records.clear()  # the messages of the layout kept, not of one discarded
+            return weasyprint_html(source, base_url, fetcher).render(font_config=font_config(search_path))
+
+        rendered = keep_notes_with_calls(html, render(html), render)
     where = article.display_path
     for url, reason in log.refused:
         shown = url if not url.startswith("data:") else url[:40] + "…"
