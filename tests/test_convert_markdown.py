@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import lxml.etree as etree
@@ -222,3 +223,19 @@ def test_footnotes_without_a_definition_or_a_reference_are_reported(tmp_path: Pa
         "article.md:4: warning: footnote [^missing] is not defined; printed as text",
         "article.md:8: warning: footnote [^orphan] is never referenced; left out",
     ]
+
+
+def test_white_space_in_a_printed_note_is_collapsed_as_css_would(tmp_path: Path) -> None:
+    """WeasyPrint lays out a footnote's text with its white space as written (see
+    convert.collapse_note_whitespace): the print HTML has none left at a line's start or end."""
+    doc, _ = convert_text(
+        tmp_path,
+        "Text.[^a]\n\n[^a]: Here is the note.  This one\ncontains  \n\n    - item  \n      more<br>  \n\n"
+        "    | a<br> | b  |\n    |---|---|\n    | c | d |\n\n        code  \n        more\n",
+    )
+    note = doc.print_html[doc.print_html.index('<span class="footnote"') :]
+    assert "1. </span>Here is the note. This one contains<span" in note
+    assert "item<br>more<br></span>" in note and "a<br></span>" in note
+    assert "code\nmore" in note
+    assert re.search(r"\s<br>|<br>\s|\s</span>|>\s+<", note.split("1. </span>", 1)[1]) is None
+    assert "Here is the note.  This one\ncontains" in doc.notes[0].epub_html  # the EPUB's note is left as it was

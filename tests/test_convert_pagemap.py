@@ -22,6 +22,7 @@ from pressroom.convert.pagemap import INDEX, PageStart, insert_markers
 
 MM = 72 / 25.4
 COMPARED = 40  # characters compared at the top of each page
+LIST_MARKERS = "•–‣"  # a page that starts with a list item shows its marker, which the EPUB's text does not hold
 
 
 def page_tops(pdf_path: Path) -> list[str]:
@@ -30,14 +31,13 @@ def page_tops(pdf_path: Path) -> list[str]:
     with pdfplumber.open(pdf_path) as pdf:
         for page in pdf.pages:
             body = page.crop((0, 0, page.width, page.height - 24 * MM)).extract_text() or ""
-            tops.append(squash(body)[: COMPARED * 2])
+            tops.append(squash(body).lstrip(LIST_MARKERS)[: COMPARED * 2])
     return tops
 
 
 def text_after_markers(epub_path: Path) -> dict[int, str]:
     chapter = epub_xml(epub_path, "EPUB/chapter.xhtml")
-    notes = chapter.find(".//x:section[@class='notes']", NS)
-    if notes is not None:
+    for notes in chapter.findall(".//x:section[@class='notes']", NS):
         notes.getparent().remove(notes)  # notes are at the foot of printed pages, not in the flow
     after = {}
     for span in chapter.iterfind(".//*[@epub:type='pagebreak']", NS):

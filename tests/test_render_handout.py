@@ -210,3 +210,49 @@ def test_a_running_footer_that_wraps_is_not_hyphenated(tmp_path: Path) -> None:
     lines = footer.replace("Page 1 of 1", "").splitlines()
     assert len(lines) >= 2  # the footer wraps
     assert " ".join(lines).split() == f"{words} {words}".split()  # at spaces only: no word cut
+
+
+# Notes whose Markdown leaves white space at a line's end (a hard line break closing a paragraph,
+# trailing spaces, a <br> closing a block) in each kind of block a note may hold. WeasyPrint 70
+# lays a footnote's text out without collapsing its white space (see convert.collapse_note_whitespace).
+NOTE_SHAPES = {
+    "hard break closing the first of two blocks": (
+        "[^a]: Here is the note.  This one contains multiple\nblocks.  \n\n    Second block.\n",
+        ["1. Here is the note. This one contains multiple blocks.", "Second block."],
+    ),
+    "hard break inside a paragraph": ("[^a]: First line  \n    second line.  \n", ["1. First line", "second line."]),
+    "trailing spaces and tabs, a soft line break": ("[^a]: A note with \ntrailing space. \t \n", ["1. A note with trailing space."]),
+    "<br> closing each block": ("[^a]: A note.<br>\n\n    Second.<br>\n\n    Third.<br/>  \n", ["1. A note.", "Second.", "Third."]),
+    "list items": (
+        "[^a]: A list:\n\n    - one  \n      continued  \n    - two<br>\n    - three  \n\n    After.  \n",
+        ["1. A list:", "• one", "continued", "• two", "• three", "After."],
+    ),
+    "loose list items": ("[^a]: A list:\n\n    1. one  \n\n    2. two<br>  \n\n    After.\n", ["1. A list:", "1. one", "2. two", "After."]),
+    "table cells": (
+        "[^a]: A table:\n\n    | head  | cell |\n    |---|---|\n    | one<br> | two  |\n    | x<br>y | z<br>  |\n\n    After.\n",
+        ["1. A table:", "head cell", "one two", "x z", "y", "After."],
+    ),
+    "blockquote": (
+        "[^a]: A quote:\n\n    > quoted line  \n    > more  \n\n    > second<br>\n\n    After.  \n",
+        ["1. A quote:", "quoted line", "more", "second", "After."],
+    ),
+    "definition list": ("[^a]: Terms:\n\n    Term  \n    : Definition  \n", ["1. Terms:", "Term", "Definition"]),
+    "code with trailing spaces": ("[^a]: Code:\n\n        x = 1  \n        y = 2\t\n\n    After.  \n", ["1. Code:", "x = 1", "y = 2", "After."]),
+}
+
+
+@pytest.mark.parametrize("shape", list(NOTE_SHAPES))
+def test_a_note_with_white_space_at_a_line_end_builds_and_keeps_its_lines(tmp_path: Path, shape: str) -> None:
+    note, lines = NOTE_SHAPES[shape]
+    source = write_article(tmp_path, f"---\ntitle: Shape\n---\n\nText.[^a] Closing body sentence.\n\n{note}")
+    run = run_cli(source, "--out", tmp_path / "out", "--format", "pdf")
+    assert run.code == 0, run.err
+    with pdfplumber.open(tmp_path / "out" / "article.pdf") as pdf:
+        assert len(pdf.pages) == 1
+        page = pdf.pages[0]
+        body_bottom = next(line["bottom"] for line in page.extract_text_lines() if "Closing" in line["text"])
+        footer_top = page.height - MARGIN_BOTTOM
+        note_lines = [
+            line["text"] for line in page.extract_text_lines() if body_bottom + 100 < line["top"] < footer_top
+        ]
+    assert note_lines == lines  # each line of the note as written: no source newline forces a break

@@ -642,6 +642,7 @@ def epub_notes(notes: list[_RawNote]) -> tuple[Note, ...]:
 
 
 NOTE_BLOCKS = FLOW_ONLY | {"li", "dt", "dd", "tr", "td", "th", "thead", "tbody", "tfoot", "caption"}
+COLLAPSIBLE = re.compile(r"[ \t\n\r\f]+")  # CSS's white space (not U+00A0)
 
 
 def inline_note(note: _RawNote) -> lxml.html.HtmlElement:
@@ -660,18 +661,14 @@ def inline_note(note: _RawNote) -> lxml.html.HtmlElement:
         first.drop_tag()  # the first paragraph runs on from the note's number
     # The note's number is part of its text (the stylesheet turns ::footnote-marker off): with
     # WeasyPrint 70 a generated marker either sits on a line of its own or, without the leading
-    # line break, the note is pushed to the next page. Whitespace between blocks would become
-    # empty lines.
+    # line break, the note is pushed to the next page.
     number = lxml.html.Element("span", {"class": "footnote-number"})
     number.text = f"{note.number}. "
-    number.tail = (span.text or "").lstrip()
-    span.text = "\n"
+    number.tail = span.text
+    span.text = None
     span.insert(0, number)
-    for element in span.iterdescendants():
-        if element.getparent().tag != "pre" and element.tag in NOTE_BLOCKS and not (element.tail or "").strip():
-            element.tail = None
-        if element.tag in NOTE_BLOCKS and element.tag != "pre" and len(element) and not (element.text or "").strip():
-            element.text = None
+    collapse_note_whitespace(span)
+    span.text = "\n"
     for pre in span.iter("pre"):
         last = pre[-1] if len(pre) else pre
         if len(last) and (last[-1].tail or "").strip() == "":
@@ -684,6 +681,71 @@ def inline_note(note: _RawNote) -> lxml.html.HtmlElement:
             element.attrib.pop("id", None) if element.tag in {"h1", "h2", "h3", "h4", "h5", "h6"} else None
             element.tag = "span"
     return span
+
+
+def collapse_note_whitespace(span: lxml.html.HtmlElement) -> None:
+    """Collapse white space in a note the way CSS ``white-space: normal`` does, in the markup.
+
+    WeasyPrint 70 takes a ``float: footnote`` box out of the tree before it processes white
+    space, so a note's text reaches the line breaker as written: each newline forces a line
+    break, and spaces before one (a Markdown hard line break at the end of a paragraph,
+    trailing spaces in a list item or a table cell) fail an assertion in WeasyPrint's line
+    splitting. Here every run of white space becomes one space, and none is left where a line
+    starts or ends: at the edges of a block, around a ``<br>``. Inside ``<pre>`` the text is
+    kept, less the spaces that end its lines.
+    """
+    last: list = [None]  # the text slot (element, attribute) that ends with a space, if any
+    line_start = [True]
+
+    def text(element: lxml.html.HtmlElement, name: str) -> None:
+        value = getattr(element, name)
+        if not value:
+            return
+        value = COLLAPSIBLE.sub(" ", value)
+        if line_start[0] or last[0] is not None:
+            value = value.lstrip(" ")
+        setattr(element, name, value or None)
+        if value:
+            line_start[0] = False
+            last[0] = (element, name) if value.endswith(" ") else None
+
+    def line_break() -> None:
+        if last[0] is not None:
+            element, name = last[0]
+            setattr(element, name, getattr(element, name).rstrip(" ") or None)
+        last[0] = None
+        line_start[0] = True
+
+    def visit(element: lxml.html.HtmlElement) -> None:
+        if not isinstance(element.tag, str):  # a comment: only its tail is text
+            pass
+        elif element.tag == "pre":
+            line_break()
+            for node in element.iter():
+                for name in ("text", "tail") if node is not element else ("text",):
+                    value = getattr(node, name)
+                    if value:
+                        setattr(node, name, re.sub(r"[ \t]+(?=\n)", "", value))
+            line_break()
+        elif element.tag == "br":
+            line_break()
+        elif element.tag in NOTE_BLOCKS:
+            line_break()
+            text(element, "text")
+            for child in element:
+                visit(child)
+            line_break()
+        else:
+            text(element, "text")
+            for child in element:
+                visit(child)
+            if element.tag == "img" or (element.tag == "span" and "checkbox" in (element.get("class") or "")):
+                line_start[0], last[0] = False, None
+        text(element, "tail")
+
+    for child in span:
+        visit(child)
+    line_break()
 
 
 def print_fragment(root: lxml.html.HtmlElement, notes: list[_RawNote]) -> str:

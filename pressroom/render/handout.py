@@ -26,6 +26,7 @@ from pressroom.load.metadata import content_box_mm, page_size, to_mm
 from pressroom.load.sandbox import Sandbox
 from pressroom.model import Article, BuildError, Warnings, warn
 from pressroom.render.fetcher import FetchLog, weasyprint_fetcher
+from pressroom.render.footnotes import keep_notes_with_calls
 from pressroom.render.glyphs import check_glyphs, common_coverage, generated_characters
 from pressroom.render.renderer import process_renderer
 
@@ -143,9 +144,12 @@ def render_html(
     fetcher = weasyprint_fetcher(sandbox, log)
     base_url = article.source.parent.as_uri() + "/"
     with weasyprint_messages() as records:
-        rendered = weasyprint_html(html, base_url, fetcher).render(
-            font_config=font_config(search_path)
-        )
+
+        def render(source: str) -> Any:
+            records.clear()  # the messages of the layout kept, not of one discarded
+            return weasyprint_html(source, base_url, fetcher).render(font_config=font_config(search_path))
+
+        rendered = keep_notes_with_calls(html, render(html), render)
     where = article.display_path
     for url, reason in log.refused:
         shown = url if not url.startswith("data:") else url[:40] + "…"
