@@ -53,6 +53,10 @@ def parser() -> argparse.ArgumentParser:
         "-j", "--jobs", type=positive_int, default=os.cpu_count() or 1, metavar="N",
         help="build N articles at once in worker processes (default: the number of cores)",
     )  # fmt: skip
+    p.add_argument(
+        "--cluster", metavar="ADDRESS",
+        help="render on a Dask cluster, e.g. tcp://host:8786 (default: [tool.pressroom] cluster, or PRESSROOM_CLUSTER)",
+    )  # fmt: skip
     p.add_argument("--force", action="store_true", help="rebuild even what the cache says is up to date")
     p.add_argument("--watch", action="store_true", help="keep running and rebuild what each saved change affects")
     output = p.add_mutually_exclusive_group()
@@ -144,6 +148,12 @@ def main(argv: Sequence[str] | None = None, exiting: bool = False) -> int:
             f"no {display_path(project.content_dir)}/ folder in {project.root}: "
             "name the Markdown files or folders to build, or create it and put articles in it"
         )
+    cluster = None if args.watch else (args.cluster or os.environ.get("PRESSROOM_CLUSTER") or project.cluster)
+    if cluster:
+        from pressroom.cluster.client import dask_missing
+
+        if dask_missing():
+            return usage_error(str(dask_missing()))
     from pressroom.build import BuildRequest
 
     request = BuildRequest(
@@ -155,6 +165,7 @@ def main(argv: Sequence[str] | None = None, exiting: bool = False) -> int:
         jobs=args.jobs,
         cache=None if args.force else BuildCache(project.root / CACHE_FOLDER),
         verbosity=0 if args.quiet else 2 if args.verbose else 1,
+        cluster=cluster,
     )
     if args.watch:
         from pressroom.watch import watch
