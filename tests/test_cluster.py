@@ -298,16 +298,12 @@ def test_scheduler_gone_mid_build(own_cluster: Dask, tmp_path: Path) -> None:
 
 def test_ctrl_c_cancels_the_clusters_tasks(own_cluster: Dask, tmp_path: Path) -> None:
     project = make_project(tmp_path / "project", count=12, layouts=False)
-    local = subprocess.Popen([sys.executable, str(REPO / "build.py"), "-j", "1", "--out", "local"], cwd=project, env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
-    wait_for(lambda: (project / "local").is_dir())
-    local.send_signal(signal.SIGINT)
-    local.communicate(timeout=60)
-
     build = cluster_process(project, own_cluster.address)
     wait_for(lambda: (project / "dist").is_dir())
     build.send_signal(signal.SIGINT)
     out, err = build.communicate(timeout=60)
-    assert build.returncode == local.returncode
+    assert build.returncode == -signal.SIGINT  # as a local build: KeyboardInterrupt ends the process
+    assert len(out.splitlines()) < 26
     assert no_temporaries(project / "dist")
     client = own_cluster.client()
     try:

@@ -12,6 +12,7 @@ what was not is neither written nor recorded in the cache.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -86,6 +87,10 @@ class ClusterBuild:
         from pressroom.cluster.worker import PressroomPlugin, mismatch, versions
 
         dask.config.set({"distributed.comm.timeouts.connect": f"{CONNECT_TIMEOUT_SECONDS}s"})
+        # Dask logs every lost connection with a traceback; the build says it once, in one line.
+        for name in ["distributed", *logging.root.manager.loggerDict]:
+            if name.startswith("distributed"):
+                logging.getLogger(name).setLevel(logging.CRITICAL + 1)
         try:
             self.client = Client(self.address, timeout=f"{CONNECT_TIMEOUT_SECONDS}s", set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:
@@ -132,10 +137,18 @@ class ClusterBuild:
             return None, None
         if folder not in self._layouts:
             bundle: LayoutBundle = layout_bundle(folder)
-            futures = self.client.scatter({f"pressroom-layouts-{bundle.digest}": bundle}, hash=False)
-            self._layouts[folder] = (bundle.digest, next(iter(futures.values())))
+            self._layouts[folder] = (bundle.digest, self._upload(f"pressroom-layouts-{bundle.digest}", bundle))
         digest, future = self._layouts[folder]
         return digest, future
+
+    def _upload(self, key: str, data: Any) -> Any:
+        """Put ``data`` on the cluster once, under ``key``: tasks that need it get it from a worker
+        that has it (each worker fetches it once). Not ``scatter``: scattered data dies with the
+        worker holding it, while a task's result is made again from the scheduler's copy when
+        that worker is killed."""
+        from pressroom.cluster.worker import same
+
+        return self.client.submit(same, data, key=key, pure=False, priority=1)
 
     def prepare(self, source: Path, project: Project, warnings: list[Diagnostic]) -> tuple[Job, dict[str, bytes], Any, str]:
         """The job for one article, the bytes not yet sent (by digest), its layouts, its cache key."""
@@ -194,9 +207,8 @@ class ClusterBuild:
                 result = clocks[index] = ArticleResult(sources[index])
                 with Stopwatch(result.timings)("send"):
                     job, fresh, layouts, keys[index] = self.prepare(sources[index], project, result.warnings)
-                    if fresh:
-                        scattered = self.client.scatter({f"pressroom-file-{d}": data for d, data in fresh.items()}, hash=False)
-                        self._sent.update({name.removeprefix("pressroom-file-"): future for name, future in scattered.items()})
+                    for digest, data in fresh.items():
+                        self._sent[digest] = self._upload(f"pressroom-file-{digest}", data)
                     jobs.append((index, job, {e.digest: self._sent[e.digest] for e in job.files}, layouts))
             for index, job, files, layouts in jobs:
                 with Stopwatch(clocks[index].timings)("send"):
@@ -207,7 +219,11 @@ class ClusterBuild:
             next_index = 0
             for future in as_completed(list(futures), loop=self.client.loop):
                 index = futures[future]
-                answered[index] = self._receive(future, sources[index], clocks[index], keys[index], project)
+                try:
+                    answered[index] = self._receive(future, sources[index], clocks[index], keys[index], project)
+                except ClusterError:
+                    yield from (answered.pop(i) for i in sorted(answered))  # written before the loss
+                    raise
                 future.release()
                 while next_index < len(sources) and next_index in answered:
                     yield answered.pop(next_index)

@@ -94,6 +94,11 @@ class RemoteResult:
     worker: str = ""
 
 
+def same(data: Any) -> Any:
+    """A file's bytes or the layouts, kept by the cluster for the tasks that need them."""
+    return data
+
+
 def _materialise_layouts(bundle: LayoutBundle) -> Path:
     """The project's layout folder on this worker, written once per digest."""
     folder = _worker_folder() / "layouts" / bundle.digest
