@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "-j", "--jobs", type=positive_int, default=os.cpu_count() or 1, metavar="N",
         help="build N articles at once in worker processes (default: the number of cores)",
+    )  # fmt: skip
+    p.add_argument(
+        "--cluster", metavar="ADDRESS",
+        help="render on a Dask cluster, e.g. tcp://host:8786 (default: [tool.pressroom] cluster, or PRESSROOM_CLUSTER)",
     )  # fmt: skip
     p.add_argument("--force", action="store_true", help="rebuild even what the cache says is up to date")
     p.add_argument("--watch", action="store_true", help="keep running and rebuild what each saved change affects")
@@ -111,7 +116,34 @@ def path_problem(path: Path) -> str | None:
 
 def main(argv: Sequence[str] | None = None, exiting: bool = False) -> int:
     """Run the command line. ``exiting``: the process ends right after (``build.py``), so a
-    one-off build may skip the garbage collector's passes."""
+    one-off build may skip the garbage collector's passes, and Ctrl-C ends it with one line
+    instead of a traceback."""
+    if not exiting:
+        return _main(argv, exiting)
+    try:
+        return _main(argv, exiting)
+    except KeyboardInterrupt:
+        end_interrupted()
+        raise  # not reached: the process has ended
+
+
+def end_interrupted() -> None:
+    """Ctrl-C: say so in one line, clean up (half-written outputs are already removed on the way
+    out; WeasyPrint's font copies here), then end as the shell expects of an interrupted program:
+    by SIGINT itself, so that a calling script stops too."""
+    import signal
+
+    from pressroom.render.renderer import fresh_renderer
+
+    print("python build.py: interrupted", file=sys.stderr)
+    fresh_renderer()  # closes this process's renderer: its temporary font folders go
+    sys.stdout.flush()
+    sys.stderr.flush()
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGINT)
+
+
+def _main(argv: Sequence[str] | None, exiting: bool) -> int:
     args = parser().parse_args(argv)
     if exiting:
         stop_cleanly_on_terminate()
@@ -145,6 +177,12 @@ def main(argv: Sequence[str] | None = None, exiting: bool = False) -> int:
             f"no {display_path(project.content_dir)}/ folder in {project.root}: "
             "name the Markdown files or folders to build, or create it and put articles in it"
         )
+    cluster = None if args.watch else (args.cluster or os.environ.get("PRESSROOM_CLUSTER") or project.cluster)
+    if cluster:
+        from pressroom.cluster.client import dask_missing
+
+        if dask_missing():
+            return usage_error(str(dask_missing()))
     from pressroom.build import BuildRequest
 
     request = BuildRequest(
@@ -156,6 +194,7 @@ def main(argv: Sequence[str] | None = None, exiting: bool = False) -> int:
         jobs=args.jobs,
         cache=None if args.force else BuildCache(project.root / CACHE_FOLDER),
         verbosity=0 if args.quiet else 2 if args.verbose else 1,
+        cluster=cluster,
     )
     if args.watch:
         from pressroom.watch import watch
