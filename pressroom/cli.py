@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pressroom.load.articles import PACK_SUFFIX
 from pressroom.load.metadata import check_fields
@@ -31,6 +31,9 @@ from pressroom.model import (
 )
 from pressroom.report import guarded_build, report, usage_error
 
+if TYPE_CHECKING:
+    from pressroom.build import BuildRequest
+
 OVERRIDE_SOURCE = "-M"
 MARKDOWN_SUFFIXES = (".md", PACK_SUFFIX)
 
@@ -44,7 +47,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", metavar="PATH", type=Path, help="Markdown files or folders to build")
     p.add_argument("-o", "--out", type=Path, metavar="DIR", help="output folder (default: the project's dist/)")
     p.add_argument(
-        "-f", "--format", metavar="LIST", help=f"comma-separated formats to write, from {','.join(FORMATS)} (default: {','.join(DEFAULT_FORMATS)})"
+        "-f",
+        "--format",
+        metavar="LIST",
+        help=f"comma-separated formats to write, from {','.join(FORMATS)} (default: {','.join(DEFAULT_FORMATS)})",
     )
     p.add_argument(
         "-M", "--metadata", action="append", default=[], metavar="KEY=VALUE",
@@ -127,6 +133,24 @@ def main(argv: Sequence[str] | None = None, exiting: bool = False) -> int:
         raise  # not reached: the process has ended
 
 
+def catch_interrupts(request: BuildRequest) -> None:
+    """Ctrl-C raises KeyboardInterrupt as usual, and also marks the request, so that an
+    interrupt Python drops (one raised inside a destructor is printed and ignored) still stops
+    the build after the article at hand."""
+    import signal
+
+    def interrupt(signum: int, frame: Any) -> None:
+        request.interrupted.set()
+        raise KeyboardInterrupt
+
+    def unraisable(info: Any, previous: Any = sys.unraisablehook) -> None:
+        if not isinstance(info.exc_value, KeyboardInterrupt):  # that one is handled by the mark
+            previous(info)
+
+    signal.signal(signal.SIGINT, interrupt)
+    sys.unraisablehook = unraisable
+
+
 def end_interrupted() -> None:
     """Ctrl-C: say so in one line, clean up (half-written outputs are already removed on the way
     out; WeasyPrint's font copies here), then end as the shell expects of an interrupted program:
@@ -203,6 +227,7 @@ def _main(argv: Sequence[str] | None, exiting: bool) -> int:
     if exiting:
         from pressroom.render.renderer import process_renderer
 
+        catch_interrupts(request)
         with process_renderer().collector_off_until_exit():
             return guarded_build(request)
     return guarded_build(request)

@@ -60,13 +60,13 @@ def run_build(request: BuildRequest) -> int:
             request.cluster, sources, request.project, request.out_dir, request.formats, request.overrides, request.cache
         )
     else:
-        results = build_many(
-            sources, request.project, request.out_dir, request.formats, request.overrides, request.jobs, request.cache
-        )
+        results = build_many(sources, request.project, request.out_dir, request.formats, request.overrides, request.jobs, request.cache)
     with progress:
         try:
             for result in results:
                 failed += show(result, progress, request.verbosity)
+                if request.interrupted.is_set():
+                    raise KeyboardInterrupt  # a Ctrl-C that Python dropped on the way
                 built = built or not result.cached
         except ClusterError as exc:
             progress.__exit__()
