@@ -1,4 +1,4 @@
-"""Each footnote prints on the page that calls it (pressroom/footnotes.py, handout.css)."""
+"""Each footnote prints on the page that calls it (pressroom/render/footnotes.py, handout.css)."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def article(draw: st.DrawFn) -> tuple[str, int]:
     columns = draw(st.sampled_from([1, 2]))
     paragraphs, notes = [], []
     for _ in range(draw(st.integers(3, 12))):
-        words = [WORDS[i % len(WORDS)] for i in range(draw(st.integers(8, 120)))]
+        words = [WORDS[i % len(WORDS)] for i in range(draw(st.integers(8, 200)))]
         calls = sorted(draw(st.lists(st.integers(1, len(words)), max_size=2)), reverse=True)
         for position in calls:
             words.insert(position, "CALL")
@@ -73,14 +73,14 @@ def article(draw: st.DrawFn) -> tuple[str, int]:
             if word == "CALL":
                 number = len(notes) + 1
                 words[index] = f"w{number}[^{number}]"
-                length = draw(st.integers(2, 70))
+                length = draw(st.integers(2, 100))
                 notes.append(f"[^{number}]: Note{number}text " + " ".join(WORDS[i % len(WORDS)] for i in range(length)) + ".")
         paragraphs.append(" ".join(words) + ".")
     front = f"---\ntitle: Generated\npaper: {paper}\ncolumns: {columns}\n---\n\n"
     return front + "\n\n".join(paragraphs) + "\n\n" + "\n".join(notes) + "\n", len(notes)
 
 
-@settings(max_examples=20, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(generated=st.composite(article)())
 def test_every_note_prints_on_the_page_of_its_call(tmp_path: Path, generated: tuple[str, int]) -> None:
     text, count = generated
