@@ -370,11 +370,7 @@ def report_removed_html(html: str, article: Article, warnings: Warnings) -> None
                 continue
             if name not in allowed:
                 seen.add(key)
-                line = (
-                    source_line(article, f"<{tag}", f"{name}=")
-                    or source_line(article, f"{name}=")
-                    or source_line(article, name)
-                )
+                line = source_line(article, f"<{tag}", f"{name}=") or source_line(article, f"{name}=") or source_line(article, name)
                 warn(warnings, f"attribute '{name}' removed from <{tag}>", article.display_path, line)
             elif name in {"href", "src"} and re.match(r"^\s*[a-z][a-z0-9+.-]*:", value, re.I):
                 scheme = value.strip().split(":", 1)[0].lower()
