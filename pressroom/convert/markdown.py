@@ -154,6 +154,10 @@ class Document:
         return tree
 
 
+#: The text a printed handout shows, notes included, less the notes' links back to their calls.
+PRINTED_TEXT = ".//text()[not(ancestor::a[contains(concat(' ', normalize-space(@class), ' '), ' footnote-backref ')])]"
+
+
 def source_line(article: Article, *needles: str) -> int | None:
     """The first line of ``article`` where all ``needles`` appear (for messages)."""
     for index, line in enumerate(article.body.split("\n")):
@@ -808,6 +812,7 @@ def convert(article: Article, sandbox: Sandbox, warnings: Warnings, prefix: str 
     mark_tables(root)
     if prefix:
         prefix_ids(root, prefix)
+    words = "".join(root.xpath(PRINTED_TEXT))  # the notes' too: they are printed in the same fonts
     notes = referenced_notes(lift_notes(root), root, article, warnings)
     report_undefined_notes(root, article, warnings)
     number_elements(root, prefix)
@@ -816,6 +821,6 @@ def convert(article: Article, sandbox: Sandbox, warnings: Warnings, prefix: str 
         headings=collect_headings(root),
         notes=epub_notes(notes),
         images=images,
-        text=" ".join([article.meta.title, *filter(None, [article.meta.subtitle, *article.meta.authors]), root.text_content()]),
+        text=" ".join([article.meta.title, *filter(None, [article.meta.subtitle, *article.meta.authors]), words]),
         tree=root,
     )

@@ -147,7 +147,8 @@ def render_html(html: str, article: Article, sandbox: Sandbox, warnings: Warning
             records.clear()  # the messages of the layout kept, not of one discarded
             return weasyprint_html(source, base_url, fetcher).render(font_config=font_config(search_path))
 
-        rendered = keep_notes_with_calls(html, render(html), render)
+        notes = keep_notes_with_calls(html, render(html), render)
+    rendered = notes.rendered
     where = article.display_path
     for url, reason in log.refused:
         shown = url if not url.startswith("data:") else url[:40] + "…"
@@ -158,6 +159,17 @@ def render_html(html: str, article: Article, sandbox: Sandbox, warnings: Warning
         if message.startswith("Failed to load") or record.levelno >= logging.ERROR:
             raise BuildError(f"PDF renderer: {message.splitlines()[0]}", where)
         warn(warnings, f"PDF renderer: {message.splitlines()[0]}", where)
+    for ident in notes.lost:
+        label = ident.rsplit("fn-", 1)[-1]
+        raise BuildError(f"footnote [^{label}] was left out of the PDF by the layout engine", where, source_line(article, f"[^{label}]:"))
+    for ident in notes.too_tall:
+        label = ident.rsplit("fn-", 1)[-1]
+        warn(
+            warnings,
+            f"footnote [^{label}] is taller than what a page holds below its calling line: it prints on a later page",
+            where,
+            source_line(article, f"[^{label}]:"),
+        )
     return rendered
 
 
