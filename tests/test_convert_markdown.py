@@ -77,7 +77,7 @@ def test_extensions(tmp_path: Path) -> None:
     )
     html = doc.epub_html()
     assert "“Quoted” – text…" in html
-    assert '<h2 id="same">' in html and '<h2 id="same_1">' in html
+    assert '<h2 id="same">' in html and '<h2 id="same-1">' in html  # GitHub's numbering of repeated headings
     assert "<dt>Term</dt>" in html and '<abbr title="Hypertext">HTML</abbr>' in html
     assert '<div class="admonition warning">' in html and '<p class="lead">Styled</p>' in html
     assert '<th scope="col">a</th>' in html
@@ -168,7 +168,7 @@ TABLES = """\
     |---|---|---|
     | 1 | 2 |
 
-    Text right above
+    Text right above (a table may follow a paragraph line, as on GitHub)
     | a | b |
     |---|:-:|
 
@@ -183,7 +183,6 @@ def test_rows_that_do_not_become_a_table_are_reported_and_keep_their_dashes(tmp_
     warnings = build_warnings(tmp_path, TABLES)
     assert warnings == [
         "article.md:10: warning: these lines look like a table but are printed as text: its delimiter row has 3 column(s) and its header row 2",
-        "article.md:15: warning: these lines look like a table but are printed as text: a table must start a block: leave a blank line before its header row",
         "article.md:18: warning: these lines look like a table but are printed as text: it has no delimiter row such as |---|---| under its header row",
         "article.md:21: warning: these lines look like a table but are printed as text: its delimiter row has no header row above it",
     ]
