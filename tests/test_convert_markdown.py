@@ -238,3 +238,31 @@ def test_white_space_in_a_printed_note_is_collapsed_as_css_would(tmp_path: Path)
     assert "code\nmore" in note
     assert re.search(r"\s<br>|<br>\s|\s</span>|>\s+<", note.split("1. </span>", 1)[1]) is None
     assert "Here is the note.  This one\ncontains" in doc.notes[0].epub_html  # the EPUB's note is left as it was
+
+
+def test_heading_ids_and_links_as_github_makes_them(tmp_path: Path) -> None:
+    """GitHub's slugs (punctuation dropped, not squeezed; letters of every script kept; repeats
+    numbered -1, -2), so links written for GitHub resolve; ids stay valid and unique."""
+    doc, warnings = convert_text(
+        tmp_path,
+        "## Install & Update\n\n## Überblick\n\n## 日本語の見出し\n\n## FAQ\n\n## FAQ\n\n## 1. Intro\n\n"
+        "[a](#install--update) [b](#%C3%BCberblick) [c](#日本語の見出し) [d](#faq-1) [e](#1-intro) [f](#Install--Update)\n",
+    )
+    assert [h.id for h in doc.headings] == ["install--update", "überblick", "日本語の見出し", "faq", "faq-1", "s-1-intro"]
+    html = doc.epub_html()
+    for target in ("install--update", "überblick", "日本語の見出し", "faq-1", "s-1-intro"):
+        assert f'href="#{target}"' in html
+    assert warnings == []
+
+
+def test_markdown_inside_html_blocks_and_details_without_a_summary(tmp_path: Path) -> None:
+    doc, _ = convert_text(
+        tmp_path,
+        "---\nlang: fr\n---\n"
+        '<div align="center">\n\n**Bold** and [link](#more)\n\n</div>\n\n<details>\n\n- one\n- two\n\n</details>\n\n'
+        "<details>\n<summary>Open</summary>\n\n```sh\nmake\n```\n\n</details>\n\n## More\n",
+    )
+    html = doc.epub_html()
+    assert '<div style="text-align: center"><p><strong>Bold</strong> and <a href="#more">link</a></p>' in html.replace("\n", "")
+    assert "<details><summary>Détails</summary><ul>" in html.replace("\n", "")
+    assert "<details><summary>Open</summary>" in html.replace("\n", "") and "**" not in html

@@ -58,6 +58,9 @@ ALLOWED_ATTRIBUTES = {
     "colgroup": {"span"},
     "details": {"open"},
 }
+ALIGNED = ("div", "p", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "img")  # align="center", as READMEs write
+for _tag in ALIGNED:
+    ALLOWED_ATTRIBUTES[_tag] = ALLOWED_ATTRIBUTES.get(_tag, set()) | {"align"}
 URL_SCHEMES = {"http", "https", "mailto", "tel", "data", "file"}  # file: is kept so that it is refused by name
 # Nothing that sizes or positions boxes: an inline width or margin could push text off the page.
 STYLE_PROPERTIES = {"text-align", "vertical-align", "color", "background-color", "font-style", "font-weight"}
@@ -447,11 +450,9 @@ def fix_links(root: lxml.html.HtmlElement, article: Article, warnings: Warnings,
             continue
         if href.startswith("#"):
             target = unquote(href[1:])
-            if target in ids:
-                continue
-            alias = aliases.get(target) or aliases.get(target.lower())
-            if alias:
-                link.set("href", f"#{alias}")
+            found = next((name for name in (target, target.lower()) if name in ids), None) or aliases.get(target) or aliases.get(target.lower())
+            if found:
+                link.set("href", f"#{found}")
                 continue
             reason = f"link to '#{target}' has no matching heading or anchor"
         else:
@@ -461,6 +462,15 @@ def fix_links(root: lxml.html.HtmlElement, article: Article, warnings: Warnings,
         warn(warnings, f"{reason}; kept as text", article.display_path, locate_reference(article, href))
         link.attrib.pop("href", None)
         link.tag = "span"
+
+
+def move_alignment(root: lxml.html.HtmlElement) -> None:
+    """``align="center"`` (obsolete, but in every other README) becomes ``text-align`` in the
+    element's style; on an image it is dropped."""
+    for element in root.iter(*ALIGNED):
+        align = (element.attrib.pop("align", None) or "").strip().lower()
+        if align in {"left", "right", "center", "justify"} and element.tag != "img":
+            element.set("style", "; ".join(filter(None, [f"text-align: {align}", element.get("style")])))
 
 
 def insert_toc(root: lxml.html.HtmlElement) -> None:
@@ -804,6 +814,7 @@ def convert(article: Article, sandbox: Sandbox, warnings: Warnings, prefix: str 
     if remove_control_characters(root):
         line = next((article.body_line + i for i, text in enumerate(article.body.split("\n")) if CONTROL_REFERENCE.search(text)), None)
         warn(warnings, CONTROL_WARNING, article.display_path, line)
+    move_alignment(root)
     repair_content_model(root)
     repair_lists(root)
     aliases = fix_ids(root)
