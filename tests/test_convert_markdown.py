@@ -266,3 +266,8 @@ def test_markdown_inside_html_blocks_and_details_without_a_summary(tmp_path: Pat
     assert '<div style="text-align: center"><p><strong>Bold</strong> and <a href="#more">link</a></p>' in html.replace("\n", "")
     assert "<details><summary>Détails</summary><ul>" in html.replace("\n", "")
     assert "<details><summary>Open</summary>" in html.replace("\n", "") and "**" not in html
+
+
+def test_command_line_flags_keep_their_dashes(tmp_path: Path) -> None:
+    doc, _ = convert_text(tmp_path, "Run with --verbose or -- in a pinch; pages 10--12 -- see `--help`.\n")
+    assert "Run with --verbose or – in a pinch; pages 10–12 – see <code>--help</code>." in doc.epub_html()
