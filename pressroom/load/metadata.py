@@ -349,6 +349,11 @@ FIELDS: dict[str, tuple[str, Checker]] = {
 
 #: keys other tools write (Pandoc, Quarto, Hugo, Jekyll, MkDocs) -> the key that means the same here
 ALIASES = {"authors": "author", "abstract": "summary", "description": "summary", "tags": "keywords", "language": "lang"}
+#: keys of those tools that mean nothing for a handout: passed over without a warning
+OTHER_TOOLS = frozenset({
+    "affiliations", "bibliography", "csl", "link-citations", "format", "execute", "jupyter", "editor_options",
+    "draft", "layout", "weight", "categories", "permalink", "aliases", "series", "toc", "hide", "template",
+})  # fmt: skip
 
 
 def _type_name(value: Any) -> str:
@@ -381,7 +386,7 @@ def check_fields(
     for key, value in raw.items():
         key = str(key)
         line = lines.get(key)
-        if key in ignore:
+        if key in ignore or key in OTHER_TOOLS:
             continue
         name = ALIASES.get(key, key)
         if name not in FIELDS:
