@@ -348,11 +348,15 @@ def _note_label(meta: dict[str, Any]) -> str:
     return htmllib.escape(str(label) if label is not None else f"inline-{meta['id'] + 1}")
 
 
+def _ref_id(meta: dict[str, Any]) -> str:
+    """The id of a reference to a note, as Python-Markdown made it: fnref-x, then fnref2-x…"""
+    sub = meta.get("subId", 0)
+    return f"fnref-{_note_label(meta)}" if sub == 0 else f"fnref{sub + 1}-{_note_label(meta)}"
+
+
 def render_note_ref(self: Any, tokens: Sequence[Token], index: int, options: OptionsDict, env: EnvType) -> str:
     meta = tokens[index].meta
-    label, sub = _note_label(meta), meta.get("subId", 0)
-    ref_id = f"fnref-{label}" if sub == 0 else f"fnref{sub + 1}-{label}"
-    return f'<sup id="{ref_id}"><a class="footnote-ref" href="#fn-{label}">{meta["id"] + 1}</a></sup>'
+    return f'<sup id="{_ref_id(meta)}"><a class="footnote-ref" href="#fn-{_note_label(meta)}">{meta["id"] + 1}</a></sup>'
 
 
 def render_note_open(self: Any, tokens: Sequence[Token], index: int, options: OptionsDict, env: EnvType) -> str:
@@ -360,7 +364,4 @@ def render_note_open(self: Any, tokens: Sequence[Token], index: int, options: Op
 
 
 def render_note_backref(self: Any, tokens: Sequence[Token], index: int, options: OptionsDict, env: EnvType) -> str:
-    meta = tokens[index].meta
-    label, sub = _note_label(meta), meta.get("subId", 0)
-    ref_id = f"fnref-{label}" if sub == 0 else f"fnref{sub + 1}-{label}"
-    return f' <a class="footnote-backref" href="#{ref_id}">\u21a9</a>'
+    return f' <a class="footnote-backref" href="#{_ref_id(tokens[index].meta)}">\u21a9</a>'
