@@ -271,3 +271,18 @@ def test_markdown_inside_html_blocks_and_details_without_a_summary(tmp_path: Pat
 def test_command_line_flags_keep_their_dashes(tmp_path: Path) -> None:
     doc, _ = convert_text(tmp_path, "Run with --verbose or -- in a pinch; pages 10--12 -- see `--help`.\n")
     assert "Run with --verbose or – in a pinch; pages 10–12 – see <code>--help</code>." in doc.epub_html()
+
+
+def test_toc_marker_lists_the_headings_nested(tmp_path: Path) -> None:
+    doc, _ = convert_text(tmp_path, "[TOC]\n\n## A\n\n### B\n\n## C\n\n`[TOC]` in code stays.\n")
+    html = doc.epub_html().replace("\n", "")
+    assert '<div class="toc"><ul><li><a href="#a">A</a><ul><li><a href="#b">B</a></li></ul></li><li><a href="#c">C</a></li></ul></div>' in html
+    assert "<code>[TOC]</code>" in html
+
+
+def test_github_ids_in_other_scripts_are_valid_in_the_epub(tmp_path: Path) -> None:
+    from helpers import assert_epubcheck_clean
+
+    text = "# Заголовок\n\n## Ελληνική ενότητα\n\n## 1. Шаг\n\n## 1. Шаг\n\n[a](#ελληνική-ενότητα) [b](#1-шаг-1)\n\n<details>\n\nMore.\n\n</details>\n"
+    assert build_warnings(tmp_path, text) == []
+    assert_epubcheck_clean(tmp_path / "out" / "article.epub")
