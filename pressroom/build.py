@@ -161,12 +161,19 @@ def _build_article(
     result.outputs.extend(target / "index.html" if isinstance(data, Mapping) else target for target, data in targets.items())
     if cache:
         with clock("write"):
-            reads = {path: None if "://" in path else file_digest(Path(path)) for path in recorded_reads(source, context.sandbox.reads, search_path)}
+            reads = {
+                path: None if "://" in path else file_digest(Path(path))
+                for path in recorded_reads(source, context.sandbox.reads, search_path)
+            }
             writes = {str(p): stamp(p) for p in result.outputs}
             try:
                 cache.store(source, out_dir, formats, Entry(key, reads, writes, warnings_to_json(result.warnings)))
             except OSError as exc:
-                warn(result.warnings, f"the build cache was not updated ({exc.strerror or exc}): the next build builds it again", display_path(source))
+                warn(
+                    result.warnings,
+                    f"the build cache was not updated ({exc.strerror or exc}): the next build builds it again",
+                    display_path(source),
+                )
 
 
 def recorded_reads(source: Path, reads: Iterable[str], search_path: tuple[Path, ...]) -> list[str]:

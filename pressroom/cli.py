@@ -43,7 +43,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", metavar="PATH", type=Path, help="Markdown files or folders to build")
     p.add_argument("-o", "--out", type=Path, metavar="DIR", help="output folder (default: the project's dist/)")
     p.add_argument(
-        "-f", "--format", metavar="LIST", help=f"comma-separated formats to write, from {','.join(FORMATS)} (default: {','.join(DEFAULT_FORMATS)})"
+        "-f",
+        "--format",
+        metavar="LIST",
+        help=f"comma-separated formats to write, from {','.join(FORMATS)} (default: {','.join(DEFAULT_FORMATS)})",
     )
     p.add_argument(
         "-M", "--metadata", action="append", default=[], metavar="KEY=VALUE",

@@ -51,9 +51,7 @@ def run_build(request: BuildRequest) -> int:
     for diagnostic in clashes:
         print(diagnostic.format(), file=sys.stderr)
         failed += 1
-    results = build_many(
-        sources, request.project, request.out_dir, request.formats, request.overrides, request.jobs, request.cache
-    )
+    results = build_many(sources, request.project, request.out_dir, request.formats, request.overrides, request.jobs, request.cache)
     with progress:
         for result in results:
             progress.advance(result.source)

@@ -26,7 +26,6 @@ def watch(request: BuildRequest, stop: threading.Event | None = None) -> int:
     from watchdog.events import FileSystemEvent, FileSystemEventHandler
     from watchdog.observers import Observer
 
-
     stop = stop or threading.Event()
     changed = threading.Event()
     ignored = [request.out_dir.resolve(), (request.project.root / CACHE_FOLDER).resolve()]

@@ -83,9 +83,15 @@ def test_metadata_override(tmp_path: Path) -> None:
         (["-M", "titel=x"], "python build.py: error: unknown key 'titel' (did you mean 'title'?)"),
         (["missing.md"], "python build.py: error: missing.md: no such file or folder"),
         (["-M", "date=2024-02-30"], "python build.py: error: 'date' is not a real date: 2024-02-30 (that month has no day 30)"),
-        (["-M", "event={name: X, date: 2024-13-01}"], "python build.py: error: 'event.date' is not a real date: 2024-13-01 (there is no month 13)"),
+        (
+            ["-M", "event={name: X, date: 2024-13-01}"],
+            "python build.py: error: 'event.date' is not a real date: 2024-13-01 (there is no month 13)",
+        ),
         (["pyproject.toml"], "python build.py: error: pyproject.toml: not a Markdown file (.md) or a reader pack (.pack.yaml)"),
-        ([], "python build.py: error: no content/ folder in {root}: name the Markdown files or folders to build, or create it and put articles in it"),
+        (
+            [],
+            "python build.py: error: no content/ folder in {root}: name the Markdown files or folders to build, or create it and put articles in it",
+        ),
         (["empty"], "python build.py: error: nothing to build: no Markdown files (.md) or reader packs (.pack.yaml) in empty"),
     ],
 )
@@ -125,8 +131,7 @@ def test_parallel_builds_report_in_a_stable_order_and_keep_going(tmp_path: Path)
     assert run.code == 1
     assert run.out == "wrote out/a.epub\nwrote out/c.epub\nwrote out/d.epub\n"
     assert run.err.splitlines() == [
-        "content/b.md:2: error: invalid YAML in front matter: expected ',' or ']', but got '<stream end>' "
-        "(while parsing a flow sequence)",
+        "content/b.md:2: error: invalid YAML in front matter: expected ',' or ']', but got '<stream end>' (while parsing a flow sequence)",
         "1 of 4 articles failed",
     ]
 

@@ -88,7 +88,9 @@ def canonical(html: str, smart: bool = True) -> str:
         if smart:
             for name in ("text", "tail"):
                 value = getattr(element, name)
-                if value and not any(a.tag in {"pre", "code"} for a in [element, *element.iterancestors()] if name == "text" or a is not element):
+                if value and not any(
+                    a.tag in {"pre", "code"} for a in [element, *element.iterancestors()] if name == "text" or a is not element
+                ):
                     setattr(element, name, value.translate(SMART))
     text = lxml.html.tostring(root, encoding="unicode")[len("<div>") : -len("</div>")]
     parts = re.split(r"(<pre\b.*?</pre>)", text, flags=re.S)
@@ -124,8 +126,11 @@ def test_commonmark_and_gfm_conformance() -> None:
         ("Text\n- a\n- b\n", "<p>Text</p><ul><li>a</li><li>b</li></ul>"),  # a list right after a paragraph line
         ('<div align="center">\n\n**Bold**\n\n</div>\n', '<div align="center"><p><strong>Bold</strong></p></div>'),
         ("Run `--flag` or --verbose, a -- b, 10--20, x---y...\n", "<p>Run <code>--flag</code> or --verbose, a – b, 10–20, x—y…</p>"),
-        ('"quoted" and \\"straight\\"\n', "<p>“quoted” and \"straight\"</p>"),
-        ("- [x] done\n- [ ] open\n", '<ul><li><input checked disabled type="checkbox"> done</li><li><input disabled type="checkbox"> open</li></ul>'),
+        ('"quoted" and \\"straight\\"\n', '<p>“quoted” and "straight"</p>'),
+        (
+            "- [x] done\n- [ ] open\n",
+            '<ul><li><input checked disabled type="checkbox"> done</li><li><input disabled type="checkbox"> open</li></ul>',
+        ),
         ("~~gone~~ www.example.com\n", '<p><del>gone</del> <a href="http://www.example.com">www.example.com</a></p>'),
         ("## Title {#custom .wide}\n", '<h2 class="wide" id="custom">Title</h2>'),
         ("Styled\n{: .lead #intro }\n", '<p class="lead" id="intro">Styled</p>'),

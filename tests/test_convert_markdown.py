@@ -57,7 +57,10 @@ def test_footnotes_for_each_medium(tmp_path: Path) -> None:
 
 def test_image_alone_becomes_a_figure(tmp_path: Path) -> None:
     doc, _ = convert_text(tmp_path, '![Alt text](pics/a.png "Title text")\n\nInline ![x](pics/a.png) image.\n', {"pics/a.png": PNG})
-    assert '<figure class="figure"><img alt="Alt text" src="images/01-a.png" title="Title text"/><figcaption>Title text</figcaption></figure>' in doc.epub_html()
+    assert (
+        '<figure class="figure"><img alt="Alt text" src="images/01-a.png" title="Title text"/><figcaption>Title text</figcaption></figure>'
+        in doc.epub_html()
+    )
     assert doc.epub_html().count("<figure") == 1
     assert len(doc.images) == 1 and doc.images[0].media_type == "image/png"
     assert (tmp_path / "pics/a.png").resolve().as_uri() in doc.print_html
@@ -86,7 +89,7 @@ def test_extensions(tmp_path: Path) -> None:
 def test_raw_html_is_sanitised_with_warnings_and_stays_valid_xhtml(tmp_path: Path) -> None:
     doc, warnings = convert_text(
         tmp_path,
-        "Intro.\n\n<div onclick=\"steal()\"><b>bold <i>unclosed</div>\n\n<script>alert(1)</script>\n\n"
+        'Intro.\n\n<div onclick="steal()"><b>bold <i>unclosed</div>\n\n<script>alert(1)</script>\n\n'
         '<a href="javascript:alert(1)">x</a> &copy; &nbsp; <iframe src="https://evil.example"></iframe>\n\n'
         '<p id="dup">one</p><p id="dup">two</p>\n',
     )
@@ -139,7 +142,7 @@ def test_headings_for_the_table_of_contents(tmp_path: Path) -> None:
 
 def test_control_characters_from_character_references_are_removed_with_a_warning(tmp_path: Path) -> None:
     """The HTML parser turns &#12; into a form feed, which XHTML forbids: taken out, with the line."""
-    text = "First line.\n\nForm&#12;feed, escape &#x1b;, &#xFFFE; and a return &#13; kept.\n\n<span title=\"a&#7;b\">x</span>\n"
+    text = 'First line.\n\nForm&#12;feed, escape &#x1b;, &#xFFFE; and a return &#13; kept.\n\n<span title="a&#7;b">x</span>\n'
     document, warnings = convert_text(tmp_path, text)
     assert warnings == ["doc.md:3: warning: control characters removed (they are not allowed in XHTML)"]
     assert "Formfeed, escape , " in document.epub_html()
@@ -276,7 +279,9 @@ def test_command_line_flags_keep_their_dashes(tmp_path: Path) -> None:
 def test_toc_marker_lists_the_headings_nested(tmp_path: Path) -> None:
     doc, _ = convert_text(tmp_path, "[TOC]\n\n## A\n\n### B\n\n## C\n\n`[TOC]` in code stays.\n")
     html = doc.epub_html().replace("\n", "")
-    assert '<div class="toc"><ul><li><a href="#a">A</a><ul><li><a href="#b">B</a></li></ul></li><li><a href="#c">C</a></li></ul></div>' in html
+    assert (
+        '<div class="toc"><ul><li><a href="#a">A</a><ul><li><a href="#b">B</a></li></ul></li><li><a href="#c">C</a></li></ul></div>' in html
+    )
     assert "<code>[TOC]</code>" in html
 
 

@@ -136,7 +136,9 @@ def test_output_names_read_from_front_matter(tmp_path: Path, front_matter: str, 
 def test_toml_front_matter(tmp_path: Path) -> None:
     """Hugo's front matter between +++ lines; its keys' lines are known for messages."""
     path = tmp_path / "post.md"
-    path.write_text('+++\ntitle = "Hugo post"\ndate = 2023-09-14T10:00:00Z\ntags = ["a", "b"]\ndraft = false\n[params]\nx = 1\n+++\n\nBody.\n')
+    path.write_text(
+        '+++\ntitle = "Hugo post"\ndate = 2023-09-14T10:00:00Z\ntags = ["a", "b"]\ndraft = false\n[params]\nx = 1\n+++\n\nBody.\n'
+    )
     warnings: list = []
     article = load(path, warnings)
     assert (article.meta.title, article.meta.date.isoformat(), article.meta.keywords) == ("Hugo post", "2023-09-14", ("a", "b"))

@@ -34,10 +34,22 @@ def test_values_are_normalised() -> None:
         ("paper", "a3", "'paper' must be one of a4, letter, a5 or WIDTHxHEIGHT such as 148mmx210mm, not 'a3'"),
         ("columns", 3, "'columns' must be a whole number from 1 to 2, not 3"),
         ("booklet", "yes", "'booklet' must be true or false, not 'yes'"),
-        ("booklet_sheet", "Leter", "'booklet_sheet' must be one of auto, same, a5, a4, a3, letter, tabloid or WIDTHxHEIGHT such as 450mmx320mm, not 'Leter' (did you mean 'letter'?)"),
-        ("booklet_sheet", "double", "'booklet_sheet' must be one of auto, same, a5, a4, a3, letter, tabloid or WIDTHxHEIGHT such as 450mmx320mm, not 'double'"),
+        (
+            "booklet_sheet",
+            "Leter",
+            "'booklet_sheet' must be one of auto, same, a5, a4, a3, letter, tabloid or WIDTHxHEIGHT such as 450mmx320mm, not 'Leter' (did you mean 'letter'?)",
+        ),
+        (
+            "booklet_sheet",
+            "double",
+            "'booklet_sheet' must be one of auto, same, a5, a4, a3, letter, tabloid or WIDTHxHEIGHT such as 450mmx320mm, not 'double'",
+        ),
         ("bleed", "3", "'bleed' must be a length such as 3mm, not '3'"),
-        ("pdf_variant", "pdf/z", "'pdf_variant' must be one of pdf/ua-1, pdf/ua-2, pdf/a-1b, pdf/a-2b, pdf/a-3b, pdf/a-4b, pdf/a-2u, pdf/a-3u, pdf/a-4u, pdf/a-4e, pdf/a-4f, pdf/x-1a, pdf/x-3, pdf/x-4, pdf/x-5g, none, not 'pdf/z'"),
+        (
+            "pdf_variant",
+            "pdf/z",
+            "'pdf_variant' must be one of pdf/ua-1, pdf/ua-2, pdf/a-1b, pdf/a-2b, pdf/a-3b, pdf/a-4b, pdf/a-2u, pdf/a-3u, pdf/a-4u, pdf/a-4e, pdf/a-4f, pdf/x-1a, pdf/x-3, pdf/x-4, pdf/x-5g, none, not 'pdf/z'",
+        ),
         ("title", True, "'title' must be text, not true/false"),
     ],
 )
@@ -100,7 +112,8 @@ def test_dates_in_front_matter_still_read_as_dates(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "written", ["2023-09-14", "14 September 2023", "September 14, 2023", "2023-09-14T10:00:00Z", "14 Sep 2023", "Sept. 14th, 2023", "2023/09/14"]
+    "written",
+    ["2023-09-14", "14 September 2023", "September 14, 2023", "2023-09-14T10:00:00Z", "14 Sep 2023", "Sept. 14th, 2023", "2023/09/14"],
 )
 def test_dates_as_people_write_them(written: str) -> None:
     assert check({"date": written}) == {"date": dt.date(2023, 9, 14)}

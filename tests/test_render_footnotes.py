@@ -80,7 +80,9 @@ def article(draw: st.DrawFn) -> tuple[str, int]:
     return front + "\n\n".join(paragraphs) + "\n\n" + "\n".join(notes) + "\n", len(notes)
 
 
-@settings(max_examples=20, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=20, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(generated=st.composite(article)())
 def test_every_note_prints_on_the_page_of_its_call(tmp_path: Path, generated: tuple[str, int]) -> None:
     text, count = generated

@@ -44,7 +44,11 @@ def test_nested_list_bullets_come_from_the_bundled_fonts(tmp_path: Path) -> None
 def test_markers_and_content_a_layout_generates_are_checked(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.pressroom]\n")
     style = '<style>ul ul { list-style-type: circle; } .pointer::before { content: "\\261E  "; }</style>'
-    write_article(tmp_path / "layouts", f'{{% extends "default/handout.html" %}}\n{{% block head %}}{{{{ super() }}}}{style}{{% endblock %}}\n', "handout.html")
+    write_article(
+        tmp_path / "layouts",
+        f'{{% extends "default/handout.html" %}}\n{{% block head %}}{{{{ super() }}}}{style}{{% endblock %}}\n',
+        "handout.html",
+    )
     write_article(
         tmp_path / "content",
         """\

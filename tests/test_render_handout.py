@@ -237,7 +237,10 @@ NOTE_SHAPES = {
         ["1. A quote:", "quoted line", "more", "second", "After."],
     ),
     "definition list": ("[^a]: Terms:\n\n    Term  \n    : Definition  \n", ["1. Terms:", "Term", "Definition"]),
-    "code with trailing spaces": ("[^a]: Code:\n\n        x = 1  \n        y = 2\t\n\n    After.  \n", ["1. Code:", "x = 1", "y = 2", "After."]),
+    "code with trailing spaces": (
+        "[^a]: Code:\n\n        x = 1  \n        y = 2\t\n\n    After.  \n",
+        ["1. Code:", "x = 1", "y = 2", "After."],
+    ),
 }
 
 
@@ -252,7 +255,5 @@ def test_a_note_with_white_space_at_a_line_end_builds_and_keeps_its_lines(tmp_pa
         page = pdf.pages[0]
         body_bottom = next(line["bottom"] for line in page.extract_text_lines() if "Closing" in line["text"])
         footer_top = page.height - MARGIN_BOTTOM
-        note_lines = [
-            line["text"] for line in page.extract_text_lines() if body_bottom + 100 < line["top"] < footer_top
-        ]
+        note_lines = [line["text"] for line in page.extract_text_lines() if body_bottom + 100 < line["top"] < footer_top]
     assert note_lines == lines  # each line of the note as written: no source newline forces a break

@@ -151,7 +151,9 @@ def remember_table_like(state: StateCore) -> None:
 
 # --- attribute lists -----------------------------------------------------------------------
 
-ATTRIBUTE_LIST = re.compile(r"\{:?\s*((?:[#.][\w-]+|[\w-]+=(?:\"[^\"]*\"|'[^']*'|[^\s}]+))(?:\s+(?:[#.][\w-]+|[\w-]+=(?:\"[^\"]*\"|'[^']*'|[^\s}]+)))*)\s*\}$")
+ATTRIBUTE_LIST = re.compile(
+    r"\{:?\s*((?:[#.][\w-]+|[\w-]+=(?:\"[^\"]*\"|'[^']*'|[^\s}]+))(?:\s+(?:[#.][\w-]+|[\w-]+=(?:\"[^\"]*\"|'[^']*'|[^\s}]+)))*)\s*\}$"
+)
 ATTRIBUTE = re.compile(r"([#.])([\w-]+)|([\w-]+)=(?:\"([^\"]*)\"|'([^']*)'|([^\s}]+))")
 PYTHON_MARKDOWN_LIST = re.compile(r"(?:^|\n)\{:\s*[^}\n]*\}\s*$")
 
@@ -195,7 +197,11 @@ def block_attributes(state: StateCore) -> None:
             opener.attrSet(name, value)
         last.content = last.content[: match.start()].rstrip()
         children = token.children
-        while children and children[-1].type in {"softbreak", "hardbreak"} or (children and children[-1].type == "text" and not children[-1].content):
+        while (
+            children
+            and children[-1].type in {"softbreak", "hardbreak"}
+            or (children and children[-1].type == "text" and not children[-1].content)
+        ):
             children.pop()
         if not children:  # the attribute list was the paragraph's only text
             opener.hidden = tokens[index + 1].hidden = True

@@ -150,8 +150,6 @@ def locate_reference(article: Article, reference: str) -> int | None:
     return source_line(article, reference[:60]) if reference else None
 
 
-
-
 def remove_control_characters(root: lxml.html.HtmlElement) -> bool:
     """Take out of the tree the characters XML forbids, which character references in raw HTML or
     Markdown can still put there (the HTML parser accepts them; XHTML, and lxml's own setters, do
@@ -298,11 +296,7 @@ def report_removed_html(html: str, article: Article, warnings: Warnings) -> None
                 continue
             if name not in allowed:
                 seen.add(key)
-                line = (
-                    source_line(article, f"<{tag}", f"{name}=")
-                    or source_line(article, f"{name}=")
-                    or source_line(article, name)
-                )
+                line = source_line(article, f"<{tag}", f"{name}=") or source_line(article, f"{name}=") or source_line(article, name)
                 warn(warnings, f"attribute '{name}' removed from <{tag}>", article.display_path, line)
             elif name in {"href", "src"} and re.match(r"^\s*[a-z][a-z0-9+.-]*:", value, re.I):
                 scheme = value.strip().split(":", 1)[0].lower()
@@ -450,7 +444,9 @@ def fix_links(root: lxml.html.HtmlElement, article: Article, warnings: Warnings,
             continue
         if href.startswith("#"):
             target = unquote(href[1:])
-            found = next((name for name in (target, target.lower()) if name in ids), None) or aliases.get(target) or aliases.get(target.lower())
+            found = (
+                next((name for name in (target, target.lower()) if name in ids), None) or aliases.get(target) or aliases.get(target.lower())
+            )
             if found:
                 link.set("href", f"#{found}")
                 continue

@@ -27,6 +27,7 @@ PACK_SUFFIX = ".pack.yaml"  # a reader pack: several articles in one book (see p
 def is_pack(path: Path) -> bool:
     return path.name.endswith(PACK_SUFFIX)
 
+
 ATX_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
 
 
@@ -78,8 +79,7 @@ def read_text(path: Path) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise BuildError(
-            f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8, "
-            f"e.g. iconv -f latin1 -t utf-8",
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8, e.g. iconv -f latin1 -t utf-8",
             where,
             line,
         ) from None
@@ -137,6 +137,7 @@ def _text_date_loader() -> type:
 def parse_yaml_mapping(block: str, where: str, first_line: int) -> tuple[dict[str, Any], dict[str, int]]:
     """Parse a YAML mapping, remembering the line of each top-level key."""
     import yaml
+
     try:
         node = yaml.compose(block, Loader=yaml.SafeLoader)
         values = load_yaml(block)

@@ -133,9 +133,7 @@ def font_config(search_path: tuple[Path, ...]) -> Any:
     return process_renderer().font_config(search_path)
 
 
-def render_html(
-    html: str, article: Article, sandbox: Sandbox, warnings: Warnings, search_path: tuple[Path, ...]
-) -> weasyprint.Document:
+def render_html(html: str, article: Article, sandbox: Sandbox, warnings: Warnings, search_path: tuple[Path, ...]) -> weasyprint.Document:
     """Lay out HTML with the sandboxed fetcher; refusals and load failures are build errors."""
     weasyprint = load_weasyprint()
     reuse_layout_stylesheets(weasyprint)
@@ -205,7 +203,12 @@ def handout_source(
     html = handout_html(article, document, search_path, dates, pack_toc=pack_toc)
     common = common_coverage(fonts)
     generated = generated_characters(html, lambda href: layout_stylesheet(href, search_path), lambda ch: ord(ch) in common)
-    code = "".join(element.text_content() for element in document.tree.xpath(".//*[self::code or self::pre or self::kbd or self::samp][not(ancestor::code or ancestor::pre or ancestor::kbd or ancestor::samp)]"))
+    code = "".join(
+        element.text_content()
+        for element in document.tree.xpath(
+            ".//*[self::code or self::pre or self::kbd or self::samp][not(ancestor::code or ancestor::pre or ancestor::kbd or ancestor::samp)]"
+        )
+    )
     check_glyphs(document.text, fonts, article.display_path, lambda text: source_line(article, text), warnings, generated, code)
     return html
 
