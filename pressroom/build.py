@@ -228,7 +228,7 @@ def _warm_up(printed: bool = True) -> None:
     from pressroom.convert import markdown
 
     gc.enable()  # a worker lives for many articles, even when its parent runs without the collector
-    markdown.markdown_extensions()  # Python-Markdown and its extensions, imported
+    markdown.load_parser()  # markdown-it-py and its plugins, imported and configured
     if printed:
         from pressroom.accel import load_weasyprint
         from pressroom.render import epub, handout  # noqa: F401

@@ -35,7 +35,7 @@ def test_wrong_type_is_an_error_and_unknown_key_a_warning_with_a_suggestion(tmp_
     assert run.code == 1
     assert run.err.splitlines()[:2] == [
         "types.md:2: warning: unknown key 'titel' ignored (did you mean 'title'?)",
-        "types.md:3: error: 'date' must be an ISO date such as 2024-05-31, not 12",
+        "types.md:3: error: 'date' must be a date such as 2024-05-31 or 31 May 2024, not 12",
     ]
 
 
@@ -79,7 +79,7 @@ def test_metadata_override(tmp_path: Path) -> None:
     [
         (["--format", "docx"], "python build.py: error: unknown format 'docx'; known: pdf, epub, html"),
         (["-M", "novalue"], "python build.py: error: -M expects KEY=VALUE, got 'novalue'"),
-        (["-M", "date=soon"], "python build.py: error: 'date' must be an ISO date such as 2024-05-31, not 'soon'"),
+        (["-M", "date=soon"], "python build.py: error: 'date' must be a date such as 2024-05-31 or 31 May 2024, not 'soon'"),
         (["-M", "titel=x"], "python build.py: error: unknown key 'titel' (did you mean 'title'?)"),
         (["missing.md"], "python build.py: error: missing.md: no such file or folder"),
         (["-M", "date=2024-02-30"], "python build.py: error: 'date' is not a real date: 2024-02-30 (that month has no day 30)"),

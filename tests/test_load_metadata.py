@@ -25,8 +25,9 @@ def test_values_are_normalised() -> None:
     [
         ("title", ["a"], "'title' must be text, not a list"),
         ("title", "  ", "'title' must not be empty"),
-        ("author", {"name": "x"}, "'author' must be text or a list of text, not a mapping"),
-        ("date", "31/05/2024", "'date' must be an ISO date such as 2024-05-31, not '31/05/2024'"),
+        ("author", [{"affiliation": "Lab"}], "'author[1]' must have a name (it may also have affiliation, affiliations, email, orcid)"),
+        ("date", "31/05/2024", "'date' must be a date such as 2024-05-31 or 31 May 2024, not '31/05/2024'"),
+        ("date", "30 February 2024", "'date' is not a real date: 30 February 2024 (that month has no day 30)"),
         ("lang", "english language", "'lang' must be a BCP 47 language tag such as en or pt-BR, not 'english language'"),
         ("slug", "My Slug", "'slug' may hold only lower-case letters, digits, '-' and '_', not 'My Slug'"),
         ("url", "example.com", "'url' must be an http(s) URL, not 'example.com'"),
@@ -108,3 +109,23 @@ def test_dates_in_front_matter_still_read_as_dates(tmp_path: Path) -> None:
     meta = load_article(source, tmp_path, {}, {}, []).meta
     assert meta.date.isoformat() == "2024-02-29"
     assert meta.event.date == "2024-03-01"
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["2023-09-14", "14 September 2023", "September 14, 2023", "2023-09-14T10:00:00Z", "14 Sep 2023", "Sept. 14th, 2023", "2023/09/14"],
+)
+def test_dates_as_people_write_them(written: str) -> None:
+    assert check({"date": written}) == {"date": dt.date(2023, 9, 14)}
+
+
+def test_authors_as_text_list_or_maps_and_other_tools_keys() -> None:
+    """Pandoc, Quarto, journal templates: authors as maps (the names are kept), abstract as the
+    summary, tags as keywords."""
+    authors = [{"name": "Ann Lee", "affiliation": "Lab", "orcid": "0000-0002-1825-0097"}, {"name": {"given": "Bo", "family": "Chen"}}, "Cy"]
+    checked = check({"authors": authors, "abstract": "What it is.", "tags": ["a", "b"]})
+    assert checked == {"authors": ("Ann Lee", "Bo Chen", "Cy"), "summary": "What it is.", "keywords": ("a", "b")}
+    assert check({"author": {"name": "Dee", "email": "d@example.org"}}) == {"authors": ("Dee",)}
+    with pytest.raises(BuildError) as info:
+        check({"summary": "One.", "abstract": "Two."})
+    assert (info.value.message, info.value.line) == ("'summary' and 'abstract' both set the summary; keep one", 3)
