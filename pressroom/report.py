@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-from pressroom.build import BuildRequest, build_many, separate_clashes
+from pressroom.build import ArticleResult, BuildRequest, build_many, separate_clashes
 from pressroom.load.articles import find_articles
 from pressroom.model import Diagnostic, display_path, internal_error
 
-PROGRAM = "python build.py"
+PROGRAM = "pressroom"
+
+Observer = Callable[[ArticleResult], None]
 
 
 def report(diagnostic: Diagnostic, verbosity: int = 1) -> None:
@@ -26,11 +29,11 @@ def usage_error(message: str) -> int:
     return 2
 
 
-def guarded_build(request: BuildRequest) -> int:
+def guarded_build(request: BuildRequest, observe: Observer | None = None, rebuild: bool = False) -> int:
     """:func:`run_build`, with anything unexpected outside the articles' own guards (finding the
     articles, printing) reported as one internal error line (its traceback with -v), exit 1."""
     try:
-        return run_build(request)
+        return run_build(request, observe, rebuild)
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:
@@ -38,15 +41,18 @@ def guarded_build(request: BuildRequest) -> int:
         return 1
 
 
-def run_build(request: BuildRequest) -> int:
-    """Build what ``request`` names; print one line per output, then every problem. Exit status."""
+def run_build(request: BuildRequest, observe: Observer | None = None, rebuild: bool = False) -> int:
+    """Build what ``request`` names; print one line per output, then every problem. Exit status.
+
+    ``observe`` sees each article's result as it comes. ``rebuild`` (a watcher's build after a
+    change): print only what changed — no line for what the cache answered, no progress bar."""
     sources = find_articles(request.paths)
     if not sources:
         where = " ".join(display_path(p) for p in request.paths)
         return usage_error(f"nothing to build: no Markdown files (.md) or reader packs (.pack.yaml) in {where}")
     failed = 0
     built = False
-    progress = Progress(len(sources), request.verbosity)
+    progress = Progress(len(sources), 0 if rebuild else request.verbosity)
     sources, clashes = separate_clashes(sources, request.overrides)
     for diagnostic in clashes:
         print(diagnostic.format(), file=sys.stderr)
@@ -57,6 +63,10 @@ def run_build(request: BuildRequest) -> int:
     with progress:
         for result in results:
             progress.advance(result.source)
+            if observe is not None:
+                observe(result)
+            if rebuild and result.cached:
+                continue  # a watcher's rebuild: this article's lines were printed when it was built
             for diagnostic in [*result.warnings, *result.errors]:
                 progress.print(diagnostic.format(), error=True)
                 if diagnostic.detail and request.verbosity > 1:

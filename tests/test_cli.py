@@ -77,16 +77,16 @@ def test_metadata_override(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--format", "docx"], "python build.py: error: unknown format 'docx'; known: pdf, epub, html"),
-        (["-M", "novalue"], "python build.py: error: -M expects KEY=VALUE, got 'novalue'"),
-        (["-M", "date=soon"], "python build.py: error: 'date' must be an ISO date such as 2024-05-31, not 'soon'"),
-        (["-M", "titel=x"], "python build.py: error: unknown key 'titel' (did you mean 'title'?)"),
-        (["missing.md"], "python build.py: error: missing.md: no such file or folder"),
-        (["-M", "date=2024-02-30"], "python build.py: error: 'date' is not a real date: 2024-02-30 (that month has no day 30)"),
-        (["-M", "event={name: X, date: 2024-13-01}"], "python build.py: error: 'event.date' is not a real date: 2024-13-01 (there is no month 13)"),
-        (["pyproject.toml"], "python build.py: error: pyproject.toml: not a Markdown file (.md) or a reader pack (.pack.yaml)"),
-        ([], "python build.py: error: no content/ folder in {root}: name the Markdown files or folders to build, or create it and put articles in it"),
-        (["empty"], "python build.py: error: nothing to build: no Markdown files (.md) or reader packs (.pack.yaml) in empty"),
+        (["--format", "docx"], "pressroom: error: unknown format 'docx'; known: pdf, epub, html"),
+        (["-M", "novalue"], "pressroom: error: -M expects KEY=VALUE, got 'novalue'"),
+        (["-M", "date=soon"], "pressroom: error: 'date' must be an ISO date such as 2024-05-31, not 'soon'"),
+        (["-M", "titel=x"], "pressroom: error: unknown key 'titel' (did you mean 'title'?)"),
+        (["missing.md"], "pressroom: error: missing.md: no such file or folder"),
+        (["-M", "date=2024-02-30"], "pressroom: error: 'date' is not a real date: 2024-02-30 (that month has no day 30)"),
+        (["-M", "event={name: X, date: 2024-13-01}"], "pressroom: error: 'event.date' is not a real date: 2024-13-01 (there is no month 13)"),
+        (["pyproject.toml"], "pressroom: error: pyproject.toml: not a Markdown file (.md) or a reader pack (.pack.yaml)"),
+        ([], "pressroom: error: no content/ folder in {root}: name the Markdown files or folders to build, or create it and put articles in it"),
+        (["empty"], "pressroom: error: nothing to build: no Markdown files (.md) or reader packs (.pack.yaml) in empty"),
     ],
 )
 def test_usage_errors_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
@@ -150,3 +150,61 @@ def test_two_articles_with_the_same_slug_is_an_error(tmp_path: Path) -> None:
         "1 of 2 articles failed",
     ]
     assert b"One." in __import__("zipfile").ZipFile(tmp_path / "out" / "same.epub").read("EPUB/chapter.xhtml")
+
+
+def test_build_is_the_default_command_and_can_be_named(tmp_path: Path) -> None:
+    write_article(tmp_path, "# Named\n\nText.\n", "named.md")
+    assert run_cli("build", "named.md", "--out", "a", "--format", "epub", cwd=tmp_path).out == "wrote a/named.epub\n"
+    assert run_cli("named.md", "--out", "b", "--format", "epub", cwd=tmp_path).out == "wrote b/named.epub\n"
+
+
+def test_new_writes_a_commented_article_that_checks_clean_and_never_overwrites(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.pressroom]\n")
+    run = run_cli("new", "Reading: a Guide", cwd=tmp_path)
+    assert (run.code, run.out, run.err) == (0, "created content/reading-a-guide.md\n", "")
+    text = (tmp_path / "content" / "reading-a-guide.md").read_text()
+    assert text.startswith('---\ntitle: "Reading: a Guide"\n# subtitle:')
+    assert "# author:" in text and "# paper: a4" in text
+    (tmp_path / "content" / "reading-a-guide.md").write_text(text + "\nMine.\n")
+    again = run_cli("new", "Reading: a Guide", cwd=tmp_path)
+    assert again.code == 2
+    assert again.err == "pressroom: error: content/reading-a-guide.md already exists: choose another title, or edit that file\n"
+    assert (tmp_path / "content" / "reading-a-guide.md").read_text().endswith("Mine.\n")
+    check = run_cli("check", cwd=tmp_path)
+    assert (check.code, check.out, check.err) == (0, "checked 1 article: no errors\n", "")
+
+
+def test_check_reports_every_problem_with_path_and_line_and_writes_nothing(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.pressroom]\n")
+    write_article(tmp_path / "content", "# Fine\n\nText.\n", "fine.md")
+    write_article(tmp_path / "content", "---\ntitel: Typo\ndate: 12\n---\n\nx\n", "types.md")
+    write_article(tmp_path / "content", "# Chart\n\n![A chart](chart.png)\n", "chart.md")
+    write_article(tmp_path / "content", "title: Pack\narticles:\n  - fine.md\n  - gone.md\n", "reader.pack.yaml")
+    run = run_cli("check", cwd=tmp_path)
+    assert run.code == 1
+    assert run.err.splitlines() == [
+        "content/chart.md:3: error: image not found: chart.png",
+        "content/types.md:2: warning: unknown key 'titel' ignored (did you mean 'title'?)",
+        "content/types.md:3: error: 'date' must be an ISO date such as 2024-05-31, not 12",
+        "content/reader.pack.yaml:2: error: article not found: gone.md",
+        "3 of 4 articles failed the check",
+    ]
+    assert run.out == ""
+    assert not (tmp_path / "dist").exists() and not (tmp_path / ".cache").exists()
+
+
+def test_check_reports_the_project_settings(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.pressroom]\nformats = ["docx"]\n')
+    write_article(tmp_path / "content", "# Fine\n\nText.\n", "fine.md")
+    run = run_cli("check", cwd=tmp_path)
+    assert run.code == 1
+    assert "pyproject.toml: error: [tool.pressroom] unknown format 'docx'" in run.err
+
+
+def test_python_dash_m_pressroom_runs_the_command_line(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    write_article(tmp_path, "# Module\n\nText.\n", "m.md")
+    run = subprocess.run([sys.executable, "-m", "pressroom", "check", "m.md"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert (run.returncode, run.stdout) == (0, "checked 1 article: no errors\n"), run.stderr

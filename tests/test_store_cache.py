@@ -106,9 +106,9 @@ def test_cache_entries_record_reads_and_writes(project: Path) -> None:
 def test_layout_files_are_covered_by_the_key_not_hashed_again_on_every_run(tmp_path: Path) -> None:
     import shutil
 
-    from helpers import REPO
+    from pressroom.load.settings import BUILTIN_LAYOUTS
 
-    shutil.copytree(REPO / "layouts", tmp_path / "layouts")
+    shutil.copytree(BUILTIN_LAYOUTS, tmp_path / "layouts")
     (tmp_path / "pyproject.toml").write_text('[tool.pressroom]\nformats = ["pdf"]\n')
     write_article(tmp_path / "content", "# Fonts\n\nText in *italics*.\n", "a.md")
     assert build(tmp_path) == {"a": "wrote"}
