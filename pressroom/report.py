@@ -79,6 +79,10 @@ def run_build(request: BuildRequest, observe: Observer | None = None, rebuild: b
                 progress.print(f"  {display_path(result.source)}: {stages}")
             failed += not result.ok
             built = built or not result.cached
+    if request.cache is not None:
+        for removed in request.cache.remove_orphans(request.out_dir):
+            if request.verbosity:
+                print(f"removed {display_path(removed)}{'/' if removed.suffix == '' else ''}")
     if request.verbosity > 1 and built:
         from pressroom.accel import skipped
 

@@ -64,6 +64,8 @@ class Entry:
     reads: dict[str, str | None] = field(default_factory=dict)  # path -> digest (None: not cacheable)
     writes: dict[str, str | None] = field(default_factory=dict)  # output path -> size and mtime
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    source: str = ""  # the article (or pack) built, and the folder written: what clean-up goes by
+    out_dir: str = ""
 
     def still_valid(self) -> bool:
         """Every file read has the same content, every output is the one this build wrote."""
@@ -116,8 +118,35 @@ class BuildCache:
     def store(self, source: Path, out_dir: Path, formats: tuple[str, ...], entry: Entry) -> None:
         from pressroom.store.files import write_atomic
 
+        entry.source, entry.out_dir = str(source.resolve()), str(out_dir.resolve())
         data = json.dumps(asdict(entry), indent=1).encode()
         write_atomic(self._path(source, out_dir, formats), data)
+
+    def remove_orphans(self, out_dir: Path) -> list[Path]:
+        """Remove what earlier builds wrote into ``out_dir`` for articles that no longer exist,
+        and forget those entries; the outputs removed (a web edition as its folder). Only an
+        output that is still exactly as Pressroom wrote it goes: anything else in the folder —
+        a file of someone else's, an output replaced since — is left alone."""
+        from pressroom.store.files import remove_output
+
+        out_dir = out_dir.resolve()
+        removed: list[Path] = []
+        for path in sorted(self.folder.glob("*.json")):
+            try:
+                entry = Entry(**json.loads(path.read_text(encoding="utf-8")))
+            except (OSError, ValueError, TypeError):
+                continue
+            if not entry.source or entry.out_dir != str(out_dir) or Path(entry.source).exists():
+                continue
+            for written, value in entry.writes.items():
+                output = Path(written)
+                if stamp(output) != value or not output.is_relative_to(out_dir):
+                    continue
+                target = output.parent if output.name == "index.html" and output.parent != out_dir else output
+                if remove_output(target):
+                    removed.append(target)
+            path.unlink(missing_ok=True)
+        return removed
 
 
 def warnings_to_json(warnings: Iterable[Diagnostic]) -> list[dict[str, Any]]:
