@@ -117,6 +117,8 @@ class Metadata:
     qr: bool = True
     event: Event | None = None
     notes_pages: int = 0
+    theme: str = "classic"
+    font_size: float | None = None  # the body text's size in points (None: the theme's)
 
     @property
     def running_title(self) -> str:
@@ -219,6 +221,16 @@ def _length(key: str, value: Any) -> str:
     return text
 
 
+def _font_size(key: str, value: Any) -> float:
+    """A body text size in points: ``12``, ``12pt`` or ``12.5pt``, from 6 to 48."""
+    text = str(value).strip().lower() if not isinstance(value, bool) else ""
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(?:pt)?", text)
+    size = float(match.group(1)) if match else 0.0
+    if not 6 <= size <= 48:
+        raise ValueError(f"'{key}' must be a size in points from 6 to 48, such as 12pt, not {value!r}")
+    return size
+
+
 def _bool(key: str, value: Any) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"'{key}' must be true or false, not {value!r}")
@@ -289,6 +301,8 @@ FIELDS: dict[str, tuple[str, Checker]] = {
     "qr": ("qr", _bool),
     "event": ("event", _event),
     "notes_pages": ("notes_pages", _whole(0, 20)),
+    "theme": ("theme", _slug),
+    "font_size": ("font_size", _font_size),
 }
 
 

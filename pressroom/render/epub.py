@@ -24,7 +24,7 @@ from pressroom.load.assets import Image
 from pressroom.load.metadata import paper_name
 from pressroom.model import Article, BuildError
 from pressroom.render.chapters import split_chapters
-from pressroom.render.layouts import LayoutFiles, markup, render
+from pressroom.render.layouts import LayoutFiles, markup, render, theme_css
 
 XHTML = "application/xhtml+xml"
 STYLESHEET = "style/epub.css"
@@ -177,7 +177,7 @@ def build_epub(
         return render(search_path, template, meta=meta, stylesheet=STYLESHEET, **extra)
 
     files = LayoutFiles(search_path)
-    css = files.text("epub.css") + "\n" + files.text("code.css")
+    css = files.text("epub.css") + "\n" + files.text("code.css") + theme_css(search_path, article.meta, "epub")
     stylesheet = epub.EpubItem("style", STYLESHEET, "text/css", css.encode("utf-8"))
     cover_image = epub.EpubItem("cover-image", cover.href, cover.media_type, cover.data)
     cover_image.properties = ["cover-image"]
