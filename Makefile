@@ -1,16 +1,27 @@
-# `make` sets up what is needed and builds content/ into dist/; `make test` runs the tests.
+# `make` sets up what is needed and builds content/ into dist/; `make test` checks the code and
+# runs the tests.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Every package the install pulls in, pinned: a fresh machine installs what the tests passed with.
+CONSTRAINTS := constraints.txt
 
-.PHONY: all build test clean
+.PHONY: all build test check test-accel-off lock clean
 
 all: build
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(CONSTRAINTS)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c $(CONSTRAINTS) -e '.[test]'
+	touch $(STAMP)
+
+# After changing a pin in pyproject.toml: install without the old constraints, run the tests,
+# then write what the install resolved to (see the README, "Upgrading dependencies").
+lock:
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(PY) -m pip freeze --exclude-editable --disable-pip-version-check | grep -v '^pressroom' > $(CONSTRAINTS)
 	touch $(STAMP)
 
 # WeasyPrint's C declarations, precompiled for cffi once instead of parsed at every start (~0.17 s;
@@ -25,8 +36,19 @@ build: $(STAMP) $(FFI)
 	$(PY) -m compileall -q pressroom
 	$(PY) build.py
 
-test: $(STAMP) $(FFI)
+# The architecture and code checks: lint, format, types, layering.
+check: $(STAMP)
+	$(VENV)/bin/ruff check pressroom tests benchmarks
+	$(VENV)/bin/ruff format --check pressroom tests benchmarks
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+test: check $(FFI)
 	$(PY) -m pytest
+
+# The suite with every patch of another library's internals turned off (the plain paths).
+test-accel-off: $(STAMP) $(FFI)
+	PRESSROOM_ACCEL=off $(PY) -m pytest
 
 clean:
 	rm -rf dist .pytest_cache

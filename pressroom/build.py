@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,7 @@ from pressroom.store.cache import (
     warnings_from_json,
     warnings_to_json,
 )
-from pressroom.store.files import WriteFailure, replace_outputs
+from pressroom.store.files import Output, WriteFailure, replace_outputs
 
 
 @dataclass
@@ -74,6 +75,7 @@ class BuildRequest:
     jobs: int = 1
     cache: BuildCache | None = None
     verbosity: int = 1  # 0 quiet, 1 normal, 2 verbose
+    cluster: str | None = None  # a Dask scheduler's address: render there (pressroom.cluster)
 
 
 def project_for(source: Path, default: Project, warnings: Warnings) -> Project:
@@ -109,9 +111,20 @@ def build_article(
     (``KeyboardInterrupt``, ``SystemExit``) pass through."""
     result = ArticleResult(source)
     clock = Stopwatch(result.timings)
+    with article_guard(result, clock):
+        _build_article(source, project, out_dir, tuple(formats), overrides, cache, result, clock)
+    return result
+
+
+@contextmanager
+def article_guard(result: ArticleResult, clock: Stopwatch) -> Iterator[None]:
+    """Run one article's stages (collector paused) so that whatever they raise becomes the
+    article's diagnostics in ``result``, and a failed article keeps no outputs. Only Ctrl-C and
+    SIGTERM pass through. The same guard serves this process, ``-j`` workers and cluster workers."""
+    source = result.source
     try:
         with process_renderer().collector_paused():
-            _build_article(source, project, out_dir, tuple(formats), overrides, cache, result, clock)
+            yield
     except (KeyboardInterrupt, SystemExit, GeneratorExit):
         raise
     except ConfigError as exc:
@@ -125,7 +138,6 @@ def build_article(
         result.errors.append(internal_error(exc, clock.stage, display_path(source)))
     if result.errors:
         result.outputs.clear()  # nothing was replaced
-    return result
 
 
 def _build_article(
@@ -144,29 +156,47 @@ def _build_article(
         search_path = own_project.layout_search_path
         key = cache.key(source, cache_settings(own_project, formats, overrides), search_path) if cache else ""
     context = RenderContext(own_project, own_project.sandbox, result.warnings, clock, cache.folder if cache else None)
+    slug, outputs = render_source(source, context, formats, overrides)
+    keep_outputs(result, clock, out_dir, slug, outputs, formats)
+    if cache:
+        record(result, clock, cache, out_dir, formats, key, recorded_reads(source, context.sandbox.reads, search_path))
+
+
+def render_source(source: Path, context: RenderContext, formats: tuple[str, ...], overrides: Mapping[str, Any]) -> tuple[str, dict[str, Output]]:
+    """Load and render one article or reader pack: its slug and its outputs, in memory."""
     if is_pack(source):
         from pressroom.render.pack import render_pack
 
         article, outputs = render_pack(source, context, formats, overrides)
     else:
-        with clock("load"):
-            article = load_article(source, own_project.root, own_project.defaults, overrides, result.warnings)
+        with context.clock("load"):
+            project = context.project
+            article = load_article(source, project.root, project.defaults, overrides, context.warnings)
         outputs = render_article(article, context, formats)
-    targets = {out_dir / output_name(article.meta.slug, name): data for name, data in outputs.items()}
+    return article.meta.slug, outputs
+
+
+def keep_outputs(result: ArticleResult, clock: Stopwatch, out_dir: Path, slug: str, outputs: Mapping[str, Output], formats: tuple[str, ...]) -> None:
+    """Replace the article's outputs in ``out_dir``, all or none; a failure is a BuildError."""
+    targets = {out_dir / output_name(slug, name): data for name, data in outputs.items()}
     with clock("write"):
         try:
             replace_outputs(targets)
         except WriteFailure as exc:
-            raise BuildError(f"cannot write {display_path(exc.path)}: {exc.reason}", display_path(source)) from None
+            raise BuildError(f"cannot write {display_path(exc.path)}: {exc.reason}", display_path(result.source)) from None
     result.outputs.extend(target / "index.html" if isinstance(data, Mapping) else target for target, data in targets.items())
-    if cache:
-        with clock("write"):
-            reads = {path: None if "://" in path else file_digest(Path(path)) for path in recorded_reads(source, context.sandbox.reads, search_path)}
-            writes = {str(p): stamp(p) for p in result.outputs}
-            try:
-                cache.store(source, out_dir, formats, Entry(key, reads, writes, warnings_to_json(result.warnings)))
-            except OSError as exc:
-                warn(result.warnings, f"the build cache was not updated ({exc.strerror or exc}): the next build builds it again", display_path(source))
+
+
+def record(result: ArticleResult, clock: Stopwatch, cache: BuildCache, out_dir: Path, formats: tuple[str, ...], key: str, reads: Iterable[str]) -> None:
+    """Store the cache entry of an article whose outputs were just written (a failure to store
+    it is a warning: the next build builds the article again)."""
+    with clock("write"):
+        read_digests = {path: None if "://" in path else file_digest(Path(path)) for path in reads}
+        writes = {str(p): stamp(p) for p in result.outputs}
+        try:
+            cache.store(result.source, out_dir, formats, Entry(key, read_digests, writes, warnings_to_json(result.warnings)))
+        except OSError as exc:
+            warn(result.warnings, f"the build cache was not updated ({exc.strerror or exc}): the next build builds it again", display_path(result.source))
 
 
 def recorded_reads(source: Path, reads: Iterable[str], search_path: tuple[Path, ...]) -> list[str]:

@@ -76,6 +76,10 @@ def parser(command: str = "build") -> argparse.ArgumentParser:
             "-j", "--jobs", type=positive_int, default=os.cpu_count() or 1, metavar="N",
             help="build N articles at once in worker processes (default: the number of cores)",
         )  # fmt: skip
+        p.add_argument(
+            "--cluster", metavar="ADDRESS",
+            help="render on a Dask cluster, e.g. tcp://host:8786 (default: [tool.pressroom] cluster, or PRESSROOM_CLUSTER)",
+        )  # fmt: skip
         p.add_argument("--watch", action="store_true", help="keep running and rebuild what each saved change affects")
         p.add_argument("--serve", action="store_true", help=f"the same as `{PROGRAM} preview`")
     p.add_argument("--port", type=port_number, default=0, metavar="N", help="preview: the port to serve on (default: a free one)")
@@ -151,8 +155,35 @@ def run() -> None:
 
 def main(argv: Sequence[str] | None = None, exiting: bool = False) -> int:
     """Run the command line. ``exiting``: the process ends right after (``build.py``), so a
-    one-off build may skip the garbage collector's passes. The first argument may name a
-    command (``build``, ``new``, ``check``, ``preview``); otherwise it is ``build``'s."""
+    one-off build may skip the garbage collector's passes, and Ctrl-C ends it with one line
+    instead of a traceback. The first argument may name a command (``build``, ``new``,
+    ``check``, ``preview``); otherwise it is ``build``'s."""
+    if not exiting:
+        return _main(argv, exiting)
+    try:
+        return _main(argv, exiting)
+    except KeyboardInterrupt:
+        end_interrupted()
+        raise  # not reached: the process has ended
+
+
+def end_interrupted() -> None:
+    """Ctrl-C: say so in one line, clean up (half-written outputs are already removed on the way
+    out; WeasyPrint's font copies here), then end as the shell expects of an interrupted program:
+    by SIGINT itself, so that a calling script stops too."""
+    import signal
+
+    from pressroom.render.renderer import fresh_renderer
+
+    print(f"{PROGRAM}: interrupted", file=sys.stderr)
+    fresh_renderer()  # closes this process's renderer: its temporary font folders go
+    sys.stdout.flush()
+    sys.stderr.flush()
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGINT)
+
+
+def _main(argv: Sequence[str] | None, exiting: bool) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command = argv.pop(0) if argv and argv[0] in COMMANDS else "build"
     args = parser(command).parse_args(argv)
@@ -187,7 +218,13 @@ def main(argv: Sequence[str] | None = None, exiting: bool = False) -> int:
         from pressroom.authoring import check
 
         return check(paths, project, overrides)
+    watching = command == "preview" or args.watch
+    cluster = None if watching else (args.cluster or os.environ.get("PRESSROOM_CLUSTER") or project.cluster)
+    if cluster:
+        from pressroom.cluster.client import dask_missing
 
+        if dask_missing():
+            return usage_error(str(dask_missing()))
     from pressroom.build import BuildRequest
     from pressroom.store.cache import CACHE_FOLDER, BuildCache
 
@@ -200,6 +237,7 @@ def main(argv: Sequence[str] | None = None, exiting: bool = False) -> int:
         jobs=getattr(args, "jobs", 1),
         cache=None if args.force else BuildCache(project.root / CACHE_FOLDER),
         verbosity=0 if args.quiet else 2 if args.verbose else 1,
+        cluster=cluster,
     )
     if command == "preview":
         from pressroom.preview import preview

@@ -148,7 +148,7 @@ def make_server(state: PreviewState, host: str, port: int) -> ThreadingHTTPServe
             if target.is_dir():
                 target = target / "index.html"
             if not target.is_relative_to(out_dir) or not target.is_file():
-                self.page("Not found", f"<p>{html.escape(path)} is not built (yet). <a href=\"/\">All articles</a></p>", HTTPStatus.NOT_FOUND)
+                self.page("Not found", f'<p>{html.escape(path)} is not built (yet). <a href="/">All articles</a></p>', HTTPStatus.NOT_FOUND)
                 return
             data = target.read_bytes()
             kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pressroom.build import ArticleResult, BuildRequest, build_many, separate_clashes
+from pressroom.cluster.client import ClusterError
 from pressroom.load.articles import find_articles
 from pressroom.model import Diagnostic, display_path, internal_error
 
@@ -57,28 +58,31 @@ def run_build(request: BuildRequest, observe: Observer | None = None, rebuild: b
     for diagnostic in clashes:
         print(diagnostic.format(), file=sys.stderr)
         failed += 1
-    results = build_many(
-        sources, request.project, request.out_dir, request.formats, request.overrides, request.jobs, request.cache
-    )
+    cluster = None
+    if request.cluster:
+        from pressroom.cluster.client import build_on_cluster
+
+        cluster, results = build_on_cluster(
+            request.cluster, sources, request.project, request.out_dir, request.formats, request.overrides, request.cache
+        )
+    else:
+        results = build_many(
+            sources, request.project, request.out_dir, request.formats, request.overrides, request.jobs, request.cache
+        )
     with progress:
-        for result in results:
-            progress.advance(result.source)
-            if observe is not None:
-                observe(result)
-            if rebuild and result.cached:
-                continue  # a watcher's rebuild: this article's lines were printed when it was built
-            for diagnostic in [*result.warnings, *result.errors]:
-                progress.print(diagnostic.format(), error=True)
-                if diagnostic.detail and request.verbosity > 1:
-                    progress.print(diagnostic.detail, error=True)
-            for output in result.outputs:
-                if request.verbosity:
-                    progress.print(f"{'unchanged' if result.cached else 'wrote'} {display_path(output)}")
-            if request.verbosity > 1 and result.timings:
-                stages = ", ".join(f"{stage} {seconds:.2f} s" for stage, seconds in result.timings.items())
-                progress.print(f"  {display_path(result.source)}: {stages}")
-            failed += not result.ok
-            built = built or not result.cached
+        try:
+            for result in results:
+                if observe is not None:
+                    observe(result)
+                built = built or not result.cached
+                if rebuild and result.cached:
+                    continue  # a watcher's rebuild: this article's lines were printed when it was built
+                failed += show(result, progress, request.verbosity)
+        except ClusterError as exc:
+            progress.__exit__()
+            return usage_error(exc.message) if exc.status == 2 else cluster_lost(exc.message)
+    for diagnostic in cluster.problems if cluster else []:  # workers that refused the work
+        print(diagnostic.format(), file=sys.stderr)
     if request.cache is not None:
         for removed in request.cache.remove_orphans(request.out_dir):
             if request.verbosity:
@@ -91,8 +95,29 @@ def run_build(request: BuildRequest, observe: Observer | None = None, rebuild: b
     if failed:
         total = len(sources) + len(clashes)
         print(f"{failed} of {total} article{'s' if total != 1 else ''} failed", file=sys.stderr)
-        return 1
-    return 0
+    return 1 if failed or (cluster and cluster.problems) else 0
+
+
+def show(result: ArticleResult, progress: Progress, verbosity: int) -> bool:
+    """Print one article's problems and outputs; whether it failed."""
+    progress.advance(result.source)
+    for diagnostic in [*result.warnings, *result.errors]:
+        progress.print(diagnostic.format(), error=True)
+        if diagnostic.detail and verbosity > 1:
+            progress.print(diagnostic.detail, error=True)
+    for output in result.outputs:
+        if verbosity:
+            progress.print(f"{'unchanged' if result.cached else 'wrote'} {display_path(output)}")
+    if verbosity > 1 and result.timings:
+        stages = ", ".join(f"{stage} {seconds:.2f} s" for stage, seconds in result.timings.items())
+        progress.print(f"  {display_path(result.source)}: {stages}")
+    return not result.ok
+
+
+def cluster_lost(message: str) -> int:
+    """The cluster went away during the build: one line, exit status 1."""
+    print(f"{PROGRAM}: error: {message}", file=sys.stderr)
+    return 1
 
 
 class Progress:

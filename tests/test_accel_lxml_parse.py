@@ -48,7 +48,7 @@ def differences(ours: ET.Element, theirs: ET.Element, path: str = "") -> list[st
         if a != b:
             found.append(f"{here}: {what} {a!r} != {b!r}")
     if len(ours) == len(theirs):
-        for index, (a, b) in enumerate(zip(ours, theirs)):
+        for index, (a, b) in enumerate(zip(ours, theirs, strict=True)):
             found.extend(differences(a, b, f"{here}[{index}]"))
     return found
 

@@ -31,9 +31,9 @@ def test_build_time_prefers_source_date_epoch(tmp_path: Path, monkeypatch: pytes
     os.utime(source, (1_500_000_000, 1_500_000_000))
     article = load_article(source, tmp_path, {}, {}, [])
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-    assert build_time(article) == dt.datetime(2017, 7, 14, 2, 40, tzinfo=dt.timezone.utc)
+    assert build_time(article) == dt.datetime(2017, 7, 14, 2, 40, tzinfo=dt.UTC)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
-    assert build_time(article) == dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+    assert build_time(article) == dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def test_pdf_and_epub_are_byte_identical_across_builds(tmp_path: Path) -> None:

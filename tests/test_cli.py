@@ -208,3 +208,22 @@ def test_python_dash_m_pressroom_runs_the_command_line(tmp_path: Path) -> None:
     write_article(tmp_path, "# Module\n\nText.\n", "m.md")
     run = subprocess.run([sys.executable, "-m", "pressroom", "check", "m.md"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert (run.returncode, run.stdout) == (0, "checked 1 article: no errors\n"), run.stderr
+
+
+def test_ctrl_c_ends_the_build_with_one_line_and_by_sigint(tmp_path: Path) -> None:
+    """No traceback for Ctrl-C, nothing half-written, and the exit a calling script can see."""
+    import signal
+
+    from helpers import start_build, wait_for
+
+    (tmp_path / "pyproject.toml").write_text("[tool.pressroom]\n")
+    for number in range(30):
+        write_article(tmp_path / "content", f"# Article {number}\n\nText.\n", f"a{number:02}.md")
+    build = start_build(tmp_path, "-j", "1")
+    assert wait_for(lambda: (tmp_path / "dist").is_dir() and any((tmp_path / "dist").glob("*.epub")))
+    build.send_signal(signal.SIGINT)
+    output, _ = build.communicate(timeout=60)
+    assert build.returncode == -signal.SIGINT
+    assert output.rstrip().endswith("pressroom: interrupted"), output
+    assert "Traceback" not in output
+    assert not [p for p in (tmp_path / "dist").iterdir() if p.name.startswith(".")]

@@ -69,7 +69,9 @@ def test_an_installed_pressroom_builds_an_article_in_any_folder(wheel: Path, tmp
     work = tmp_path / "anywhere"
     write_article(work, "---\ntitle: Installed\n---\n\nBuilt by the installed command.\n", "note.md")
     env = clean_env(SOURCE_DATE_EPOCH="1700000000", PRESSROOM_HYPHENATION_CACHE="off")
-    run = subprocess.run([str(venv / "bin" / "pressroom"), "build", "note.md"], cwd=work, capture_output=True, text=True, timeout=300, env=env)
+    run = subprocess.run(
+        [str(venv / "bin" / "pressroom"), "build", "note.md"], cwd=work, capture_output=True, text=True, timeout=300, env=env
+    )
     assert run.returncode == 0, run.stderr
     assert run.stdout == "wrote dist/note.pdf\nwrote dist/note.epub\n"
     assert (work / "dist" / "note.pdf").read_bytes().startswith(b"%PDF-")

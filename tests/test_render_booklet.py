@@ -100,7 +100,7 @@ def test_booklet_option_writes_the_booklet_beside_the_handout(tmp_path: Path) ->
     assert pypdf.PdfReader(io.BytesIO(booklet)).page_labels == [f"{a}|{b}" for a, b in sheet_order(total)]
     texts = halves(booklet)
     assert texts[0][1].startswith("Why Joining Professional")
-    padded = [text for (left, right), pair in zip(sheet_order(total), texts) for number, text in zip((left, right), pair) if number > handout_pages]
+    padded = [text for (left, right), pair in zip(sheet_order(total), texts, strict=True) for number, text in zip((left, right), pair, strict=True) if number > handout_pages]
     assert padded and all(text.startswith("Notes") for text in padded)  # ruled pages pad the booklet
 
 

@@ -60,7 +60,7 @@ def test_links_notes_toc_and_page_list_work_across_files(long_build) -> None:
             assert not fragment or fragment in ids[target_file], f"{name}: {href}"
             checked += 1
     assert checked > 200
-    for name, root in files.items():  # each note sits in the file that refers to it
+    for root in files.values():  # each note sits in the file that refers to it
         for ref in root.iterfind(".//x:a[@epub:type='noteref']", NS):
             assert "#" == ref.get("href")[0], ref.get("href")
     toc = files["nav.xhtml"].findall(".//x:nav[@epub:type='toc']//x:a", NS)

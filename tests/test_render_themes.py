@@ -15,13 +15,16 @@ from pressroom.load.settings import BUILTIN_LAYOUTS
 LONG = " ".join(
     "Extraordinarily comprehensive understanding of interdisciplinary responsibilities characterises "
     "internationalisation. Uncharacteristically, the counterrevolutionary establishment demonstrated "
-    "incomprehensibility." for _ in range(6)
+    "incomprehensibility."
+    for _ in range(6)
 )
 
 
 def build(folder: Path, front: str, *formats: str) -> Path:
     write_article(folder, f"---\ntitle: Themed\n{front}\n---\n\n{LONG}\n\n## A section\n\n{LONG}\n\n{LONG}\n", "themed.md")
-    run = run_cli("themed.md", "--out", "out", "--format", ",".join(formats or ("pdf",)), cwd=folder, env={"SOURCE_DATE_EPOCH": "1700000000"})
+    run = run_cli(
+        "themed.md", "--out", "out", "--format", ",".join(formats or ("pdf",)), cwd=folder, env={"SOURCE_DATE_EPOCH": "1700000000"}
+    )
     assert run.code == 0, run.err
     return folder / "out"
 

@@ -175,7 +175,7 @@ def dictionary_from_json(data: Any) -> Any:
     if set(map(type, numbers)) != {int} or not all(keys) or not all(values) or min(starts) < 0 or min(numbers) < 0:
         return None
     dictionary = pyphen.HyphDict.__new__(pyphen.HyphDict)
-    dictionary.patterns = dict(zip(keys, zip(starts, map(tuple, values))))
+    dictionary.patterns = dict(zip(keys, zip(starts, map(tuple, values), strict=True), strict=True))
     dictionary.cache = {}
     dictionary.maxlen = max(map(len, keys))
     return dictionary

@@ -334,7 +334,7 @@ TASK_CHECKBOX = re.compile(r'<input type="checkbox" disabled( checked)?/>')
 def task_boxes(html: str) -> str:
     """Task-list checkboxes (not allowed in a document without forms) become drawn boxes."""
     return TASK_CHECKBOX.sub(
-        lambda m: '<span class="checkbox{0}" role="img" aria-label="{1}"></span>'.format(
+        lambda m: '<span class="checkbox{}" role="img" aria-label="{}"></span>'.format(
             " checked" if m.group(1) else "", "done" if m.group(1) else "not done"
         ),
         html,

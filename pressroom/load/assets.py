@@ -17,7 +17,13 @@ from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 from lxml import etree
 
-from pressroom.load.sandbox import MAX_DATA_URI_BYTES, Refused, Sandbox, inside
+from pressroom.load.sandbox import (
+    MAX_DATA_URI_BYTES,
+    Refused,
+    Sandbox,
+    inside,
+    project_url,
+)
 from pressroom.model import Article, BuildError, Warnings, warn
 
 PRINT_SRC = "data-print-src"
@@ -217,7 +223,7 @@ class ImageResolver:
                 path, data, media_type = read_image_file(self.article, src, "image", line)
                 self.sandbox.reads.append(str(path))
                 image = self._add(str(path), path.stem, data, media_type, path, line, alt or "")
-                element.set(PRINT_SRC, path.as_uri())
+                element.set(PRINT_SRC, project_url(path, self.article.root))
             element.set("src", image.href)
             if not (alt or "").strip():
                 element.set("alt", "")

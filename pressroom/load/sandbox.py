@@ -14,6 +14,20 @@ MAX_REMOTE_BYTES = 10 * 1024 * 1024
 REMOTE_TIMEOUT_SECONDS = 10.0
 
 
+#: How the handout names a project file (an article's image) to WeasyPrint: by its path in the
+#: project, not on this machine. WeasyPrint names each image in the PDF after a digest of its
+#: URL, so a ``file:`` URL would make the PDF depend on where the project sits (another folder,
+#: another machine of a cluster).
+PROJECT_SCHEME = "pressroom-project"
+
+
+def project_url(path: Path, root: Path) -> str:
+    """``pressroom-project:content/img/a.png`` for a file inside the project ``root``."""
+    from urllib.request import pathname2url
+
+    return f"{PROJECT_SCHEME}:{pathname2url(str(path.resolve().relative_to(root.resolve())))}"
+
+
 class Refused(Exception):
     """A resource the sandbox will not hand out; the message says why."""
 
@@ -37,6 +51,12 @@ class Sandbox:
     max_remote_bytes: int = MAX_REMOTE_BYTES
     #: every file path and URL handed out, in order (what the build depended on)
     reads: list[str] = field(default_factory=list, compare=False)
+
+    def project_path(self, url: str) -> Path:
+        """The file a :func:`project_url` names (the project is the first root)."""
+        from urllib.request import url2pathname
+
+        return self.roots[0] / url2pathname(url.split(":", 1)[1].split("?", 1)[0].split("#", 1)[0])
 
     def allows(self, path: Path) -> bool:
         return any(inside(path, root) for root in self.roots)

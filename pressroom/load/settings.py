@@ -17,7 +17,7 @@ from pressroom.model import BuildError, ConfigError, Diagnostic, Warnings, warn
 
 FORMATS = ("pdf", "epub", "html")
 DEFAULT_FORMATS = ("pdf", "epub")
-PROJECT_KEYS = {"content", "output", "layouts", "formats", "allow_remote"}
+PROJECT_KEYS = {"content", "output", "layouts", "formats", "allow_remote", "cluster"}
 BUILTIN_LAYOUTS = Path(__file__).resolve().parents[1] / "layouts"  # shipped inside the package
 
 
@@ -32,6 +32,7 @@ class Project:
     formats: tuple[str, ...] = DEFAULT_FORMATS
     allow_remote: bool = False
     defaults: dict[str, Any] = field(default_factory=dict)
+    cluster: str | None = None  # the Dask scheduler to build on (None: this machine)
 
     @property
     def sandbox(self) -> Sandbox:
@@ -113,6 +114,10 @@ def load_project(root: Path, warnings: Warnings) -> Project:
     if not isinstance(allow_remote, bool):
         problems.append(Diagnostic("error", "[tool.pressroom] allow_remote must be true or false", where))
         allow_remote = False
+    cluster = settings.get("cluster")
+    if cluster is not None and (not isinstance(cluster, str) or not cluster.strip()):
+        problems.append(Diagnostic("error", "[tool.pressroom] cluster must be a scheduler address such as \"tcp://host:8786\"", where))
+        cluster = None
     defaults: dict[str, Any] = {}
     meta_settings = {k: v for k, v in settings.items() if k not in PROJECT_KEYS}
     for key, value in meta_settings.items():
@@ -125,4 +130,4 @@ def load_project(root: Path, warnings: Warnings) -> Project:
             problems.append(Diagnostic("error", f"[tool.pressroom] {exc.message}", where))
     if problems:
         raise ConfigError(problems)
-    return Project(root, content_dir, output_dir, layouts_dir, formats, allow_remote, defaults)
+    return Project(root, content_dir, output_dir, layouts_dir, formats, allow_remote, defaults, cluster)

@@ -35,7 +35,7 @@ def build_time(article: Article) -> dt.datetime:
             raise BuildError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not {epoch!r}") from None
     else:
         seconds = int(article.source.stat().st_mtime)
-    return dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
+    return dt.datetime.fromtimestamp(seconds, dt.UTC)
 
 
 class ArticleJob:

@@ -118,7 +118,7 @@ def package_document_language(opf: bytes, lang: str) -> bytes:
 
 def reproducible_zip(data: bytes, timestamp: dt.datetime, lang: str) -> bytes:
     """Rewrite a zip with ``mimetype`` first and stored, fixed dates and a stable entry order."""
-    date_time = max(timestamp, dt.datetime(1980, 1, 1, tzinfo=dt.timezone.utc)).timetuple()[:6]
+    date_time = max(timestamp, dt.datetime(1980, 1, 1, tzinfo=dt.UTC)).timetuple()[:6]
     source = zipfile.ZipFile(io.BytesIO(data))
     names = source.namelist()
     ordered = ["mimetype"] + sorted(n for n in names if n != "mimetype")

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pressroom.load.sandbox import MAX_DATA_URI_BYTES, Refused, Sandbox
+from pressroom.load.sandbox import MAX_DATA_URI_BYTES, PROJECT_SCHEME, Refused, Sandbox
 
 
 @dataclass
@@ -33,12 +33,15 @@ def weasyprint_fetcher(sandbox: Sandbox, log: FetchLog) -> Any:
                     if len(url) > max(MAX_DATA_URI_BYTES, sandbox.max_remote_bytes) * 4 // 3 + 1024:
                         raise Refused("data: URI larger than the size limit")
                     return super().fetch(url, headers)
-                if scheme == "file":
-                    path = Path(url2pathname(url.split("?", 1)[0].split("#", 1)[0].removeprefix("file:")))
+                if scheme in {"file", PROJECT_SCHEME}:
+                    if scheme == "file":
+                        path = Path(url2pathname(url.split("?", 1)[0].split("#", 1)[0].removeprefix("file:")))
+                    else:
+                        path = sandbox.project_path(url)
                     if not sandbox.allows(path):
                         raise Refused("outside the project folder")
                     sandbox.reads.append(str(path))
-                    return super().fetch(url, headers)
+                    return super().fetch(url if scheme == "file" else path.resolve().as_uri(), headers)
                 if scheme in {"http", "https"}:
                     data, content_type = sandbox.fetch_remote(url)
                     return URLFetcherResponse(url, data, {"Content-Type": content_type})

@@ -154,7 +154,7 @@ def replace_outputs(outputs: Mapping[Path, Output]) -> None:
                 _restore(target, previous)
             except OSError:
                 pass
-        for target, temporary in staged.items():
+        for temporary in staged.values():
             _discard(temporary)
         if isinstance(exc, OSError):
             raise WriteFailure(current, _reason(exc)) from exc

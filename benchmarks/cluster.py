@@ -1,0 +1,156 @@
+"""Cluster and scale benchmark: `--cluster` on a 2-worker LocalCluster against `-j 2`, and the
+cost of no-op and one-edit rebuilds as the project grows.
+
+    .venv/bin/python benchmarks/cluster.py               # 100 articles; scale curve 100, 1000, 2000
+    .venv/bin/python benchmarks/cluster.py --articles 20 --scale 100,500
+
+Prints a table (stdout); progress on stderr. Every build is a fresh `build.py` process in a
+temporary project made of `benchmarks/corpus.py` articles. See benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from corpus import article_text  # noqa: E402
+
+PYTHON = sys.executable
+CLIENT_STAGES = {"send", "receive", "write"}
+
+
+def make_project(folder: Path, count: int, seed: int = 1) -> Path:
+    (folder / "content").mkdir(parents=True)
+    shutil.copy(REPO / "pyproject.toml", folder / "pyproject.toml")
+    for index in range(count):
+        (folder / "content" / f"article-{index:04d}.md").write_text(article_text(index, seed), encoding="utf-8")
+    return folder
+
+
+def run(project: Path, *args: str) -> tuple[float, float, str]:
+    """Wall-clock seconds, the build process's own CPU seconds (user + system, not its -j
+    workers'), its stdout."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "SOURCE_DATE_EPOCH": "1700000000"}
+    start = time.perf_counter()
+    process = subprocess.Popen([PYTHON, str(REPO / "build.py"), *args], cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout and process.stderr
+    out = process.stdout.read()
+    err = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    if status != 0:
+        sys.exit(f"build failed ({' '.join(args)}):\n{err[-2000:]}")
+    return wall, usage.ru_utime + usage.ru_stime, out
+
+
+def stage_times(verbose_out: str) -> tuple[list[float], list[float]]:
+    """Per article, from -v lines: (client seconds, worker seconds)."""
+    client, worker = [], []
+    for line in verbose_out.splitlines():
+        match = re.match(r"\s+\S+\.md: (.*)$", line)
+        if not match:
+            continue
+        stages = {name: float(value) for name, value in re.findall(r"(\w+) ([\d.]+) s", match.group(1))}
+        client.append(sum(v for k, v in stages.items() if k in CLIENT_STAGES))
+        worker.append(sum(v for k, v in stages.items() if k not in CLIENT_STAGES))
+    return client, worker
+
+
+def cluster_comparison(articles: int, runs: int, work: Path) -> list[str]:
+    from distributed import LocalCluster
+
+    project = make_project(work / "corpus", articles)
+    print(f"cluster: {articles} articles, {runs} runs", file=sys.stderr)
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    try:
+        address = cluster.scheduler_address
+        run(project, "content/article-0000.md", "--out", "warm", "--cluster", address)  # workers warm, as on a cluster
+        local_times, cluster_times, client_cpu, noop_cpu = [], [], [], []
+        client_costs: list[float] = []
+        worker_costs: list[float] = []
+        for _ in range(runs):
+            wall, _, _ = run(project, "content", "--out", "local", "-j", "2", "--force")
+            local_times.append(wall)
+            print(f"  -j 2: {wall:.2f} s", file=sys.stderr)
+            wall, cpu, out = run(project, "content", "--out", "dist", "--cluster", address, "--force", "-v")
+            cluster_times.append(wall)
+            client_cpu.append(cpu)
+            client, worker = stage_times(out)
+            client_costs += client
+            worker_costs += worker
+            print(f"  --cluster: {wall:.2f} s (client CPU {cpu:.2f} s)", file=sys.stderr)
+            _, cpu, _ = run(project, "--help")  # starting Python and Pressroom: not per article
+            noop_cpu.append(cpu)
+    finally:
+        cluster.close()
+    local, remote = statistics.median(local_times), statistics.median(cluster_times)
+    per_article_cpu = (statistics.median(client_cpu) - statistics.median(noop_cpu)) / articles
+    client_stage = statistics.mean(client_costs)
+    render = statistics.mean(worker_costs)
+    kept_busy = render / max(per_article_cpu, 1e-9)
+    return [
+        "| figure | value | goal |",
+        "| --- | ---: | --- |",
+        f"| `-j 2`, {articles} articles, median s | {local:.2f} | |",
+        f"| `--cluster` (2-worker LocalCluster, warm), median s | {remote:.2f} | |",
+        f"| overhead ratio (cluster / -j 2) | {remote / local:.2f} | ≤ 1.10 |",
+        f"| client CPU per article (send, receive, write, cache, Dask's client; start-up excluded), ms | {per_article_cpu * 1000:.1f} | |",
+        f"| client wall time in send + receive + write stages per article, ms | {client_stage * 1000:.1f} | |",
+        f"| worker render time per article, s | {render:.3f} | |",
+        f"| workers one client keeps busy (render / client CPU) | {kept_busy:.0f} | ≥ 100 |",
+    ]
+
+
+def scale_curve(sizes: list[int], work: Path) -> list[str]:
+    lines = [
+        "| articles | no-op s | no-op ms per article | one edit s | goal |",
+        "| ---: | ---: | ---: | ---: | --- |",
+    ]
+    for size in sizes:
+        print(f"scale: {size} articles", file=sys.stderr)
+        project = make_project(work / f"scale-{size}", size)
+        run(project, "content", "--format", "html", "-q")  # the first build (not timed)
+        noops = [run(project, "content", "--format", "html", "-q")[0] for _ in range(3)]
+        edits = []
+        for attempt in range(3):
+            edited = project / "content" / f"article-{attempt:04d}.md"
+            edited.write_text(edited.read_text(encoding="utf-8") + f"\nEdited {attempt}.\n", encoding="utf-8")
+            edits.append(run(project, "content", "--format", "html", "-q")[0])
+        noop, edit = statistics.median(noops), statistics.median(edits)
+        lines.append(f"| {size} | {noop:.3f} | {noop / size * 1000:.2f} | {edit:.3f} | no-op ≤ 1 ms per article, edit ≤ 1 s at 2000 |")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=100)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--scale", default="100,1000,2000", help="project sizes of the scale curve ('' to skip)")
+    parser.add_argument("--only", default="cs", help="c: cluster comparison, s: scale curve")
+    args = parser.parse_args()
+    print(f"load average at start: {os.getloadavg()[0]:.2f}", file=sys.stderr)
+    with tempfile.TemporaryDirectory(prefix="pressroom-cluster-bench-") as temporary:
+        work = Path(temporary)
+        if "c" in args.only:
+            print("\n".join(cluster_comparison(args.articles, args.runs, work)) + "\n")
+        if "s" in args.only and args.scale:
+            print("\n".join(scale_curve([int(n) for n in args.scale.split(",")], work)))
+    print(f"load average at end: {os.getloadavg()[0]:.2f}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(max(soft, 4096), hard), hard))
+    main()

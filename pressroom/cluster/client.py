@@ -1,0 +1,305 @@
+"""The client's side of a cluster build: one Dask task per article the cache says must be built.
+
+The client answers from the cache what it can (without connecting), checks that the workers run
+the same Pressroom, WeasyPrint and Python as itself, sends each remaining article to the cluster
+with the files its text names (:mod:`pressroom.cluster.inputs`), then writes what comes back as a
+local build does: all or none per article (:func:`pressroom.build.keep_outputs`), cache entry
+after the outputs, results in the order of the sources. Dask schedules the tasks and moves the
+data; a worker that dies has its tasks run again elsewhere (the renders are pure functions of
+what was sent). Losing the scheduler ends the build with one line: what was written is complete,
+what was not is neither written nor recorded in the cache.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from pressroom.build import (
+    ArticleResult,
+    article_guard,
+    build_article_if_cached,
+    cache_settings,
+    keep_outputs,
+    project_for,
+    record,
+    recorded_reads,
+)
+from pressroom.cluster.inputs import Job, LayoutBundle, ProjectFiles, layout_bundle
+from pressroom.load.settings import BUILTIN_LAYOUTS, Project
+from pressroom.model import Diagnostic, display_path, internal_error
+from pressroom.render.article import Stopwatch
+from pressroom.store.cache import CACHE_FOLDER, BuildCache
+
+CONNECT_TIMEOUT_SECONDS = 5.0
+#: How long to wait for a first worker when the scheduler has none.
+WORKER_WAIT_SECONDS = 30.0
+INSTALL_HINT = "pip install 'pressroom[cluster]'"
+
+
+class ClusterError(Exception):
+    """The cluster cannot be used or was lost: one line, and the exit status (2 before anything
+    was built, 1 after)."""
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def dask_missing() -> str | None:
+    """Why ``--cluster`` cannot work here (Dask not installed), or None."""
+    import importlib.util
+
+    if importlib.util.find_spec("distributed") is None:
+        return f"--cluster needs Dask's distributed scheduler, which is not installed: {INSTALL_HINT}"
+    return None
+
+
+class ClusterBuild:
+    """One build on a Dask cluster. Iterate over :meth:`results`; ``problems`` holds what is not
+    an article's (workers that refused the work)."""
+
+    def __init__(self, address: str, out_dir: Path, formats: tuple[str, ...], overrides: Mapping[str, Any], cache: BuildCache | None):
+        self.address = address
+        self.out_dir = out_dir
+        self.formats = formats
+        self.overrides = overrides
+        self.cache = cache
+        self.problems: list[Diagnostic] = []
+        self.client: Any = None
+        self.workers: list[str] = []
+        self._files: dict[Path, ProjectFiles] = {}
+        self._layouts: dict[Path, Any] = {}  # layout folder -> scattered bundle
+        self._sent: dict[str, Any] = {}  # file digest -> scattered bytes
+
+    # -- connecting -----------------------------------------------------------------------
+
+    def connect(self) -> None:
+        """Connect, register the warm-up plugin, keep the workers whose versions match."""
+        import dask
+        from distributed import Client
+
+        from pressroom.cluster.worker import PressroomPlugin, mismatch, versions
+
+        dask.config.set({"distributed.comm.timeouts.connect": f"{CONNECT_TIMEOUT_SECONDS}s"})
+        # Dask logs every lost connection with a traceback; the build says it once, in one line.
+        for name in ["distributed", *logging.root.manager.loggerDict]:
+            if name.startswith("distributed"):
+                logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+        try:
+            self.client = Client(self.address, timeout=f"{CONNECT_TIMEOUT_SECONDS}s", set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise ClusterError(f"cannot reach the Dask scheduler at {self.address}: {_reason(exc)}", 2) from None
+        try:
+            self.client.wait_for_workers(1, timeout=WORKER_WAIT_SECONDS)
+        except (OSError, TimeoutError) as exc:
+            raise ClusterError(f"the Dask scheduler at {self.address} has no workers (waited {WORKER_WAIT_SECONDS:.0f} s): {_reason(exc)}", 2) from None
+        self.client.register_plugin(PressroomPlugin(), name="pressroom")
+        ours = versions()
+        for worker, theirs in sorted(self.client.run(versions).items()):
+            problem = mismatch(ours, theirs)
+            if problem:
+                self.problems.append(Diagnostic("error", f"worker {worker} refused the work: it runs {problem}", self.address))
+            else:
+                self.workers.append(worker)
+        if not self.workers:
+            lines = "; ".join(d.message for d in self.problems)
+            raise ClusterError(f"no worker of the Dask cluster at {self.address} runs this Pressroom, WeasyPrint and Python: {lines}", 2)
+
+    def close(self, cancel: Sequence[Any] = ()) -> None:
+        if self.client is None:
+            return
+        try:
+            if cancel:
+                self.client.cancel(list(cancel), force=True)
+            self.client.close(timeout=2)
+        except Exception:  # the scheduler may be gone already
+            pass
+        self.client = None
+
+    # -- sending --------------------------------------------------------------------------
+
+    def _project_files(self, project: Project) -> ProjectFiles:
+        if project.root not in self._files:
+            skip = (self.out_dir, project.output_dir, project.layouts_dir, project.root / CACHE_FOLDER)
+            self._files[project.root] = ProjectFiles(project.root, skip)
+        return self._files[project.root]
+
+    def _layouts_of(self, project: Project) -> tuple[str | None, Any]:
+        """The project's own layout folder (not the built-in one) as a scattered bundle."""
+        folder = project.layouts_dir.resolve()
+        if not folder.is_dir() or folder == BUILTIN_LAYOUTS.resolve():
+            return None, None
+        if folder not in self._layouts:
+            bundle: LayoutBundle = layout_bundle(folder)
+            self._layouts[folder] = (bundle.digest, self._upload(f"pressroom-layouts-{bundle.digest}", bundle))
+        digest, future = self._layouts[folder]
+        return digest, future
+
+    def _upload(self, key: str, data: Any) -> Any:
+        """Put ``data`` on the cluster once, under ``key``: tasks that need it get it from a worker
+        that has it (each worker fetches it once). Not ``scatter``: scattered data dies with the
+        worker holding it, while a task's result is made again from the scheduler's copy when
+        that worker is killed."""
+        from pressroom.cluster.worker import same
+
+        return self.client.submit(same, data, key=key, pure=False, priority=1)
+
+    def prepare(self, source: Path, project: Project, warnings: list[Diagnostic]) -> tuple[Job, dict[str, bytes], Any, str]:
+        """The job for one article, the bytes not yet sent (by digest), its layouts, its cache key."""
+        from pressroom.cluster.worker import versions
+
+        own = project_for(source, project, warnings)
+        key = self.cache.key(source, cache_settings(own, self.formats, self.overrides), own.layout_search_path) if self.cache else ""
+        files = self._project_files(own)
+        inputs = tuple(files.named_in(source))
+        fresh = {entry.digest: (files.root / entry.path).read_bytes() for entry in inputs if entry.digest not in self._sent}
+        layouts_digest, layouts = self._layouts_of(own)
+        job = Job(
+            source=os.path.relpath(source.resolve(), own.root).replace(os.sep, "/"),
+            client_root=str(own.root),
+            client_layouts=str(own.layouts_dir.resolve()) if layouts_digest else None,
+            client_builtin=str(BUILTIN_LAYOUTS),
+            layouts_digest=layouts_digest,
+            content=os.path.relpath(own.content_dir, own.root),
+            formats=self.formats,
+            overrides=dict(self.overrides),
+            defaults=dict(own.defaults),
+            allow_remote=own.allow_remote,
+            epoch=os.environ.get("SOURCE_DATE_EPOCH"),
+            files=inputs,
+            versions=versions(),
+        )
+        return job, fresh, layouts, key
+
+    # -- building -------------------------------------------------------------------------
+
+    def results(self, sources: Sequence[Path], project: Project) -> Iterator[ArticleResult]:
+        """Build ``sources``: the cached ones answered here, the others on the cluster; results
+        in ``sources`` order, each article written as soon as it comes back."""
+        from distributed import as_completed
+
+        from pressroom.cluster.worker import render_remote
+
+        answered: dict[int, ArticleResult] = {}
+        pending: list[int] = []
+        for index, source in enumerate(sources):
+            cached = build_article_if_cached(source, project, self.out_dir, self.formats, self.overrides, self.cache) if self.cache else None
+            if cached is not None:
+                answered[index] = cached
+            else:
+                pending.append(index)
+        if not pending:
+            yield from (answered[i] for i in range(len(sources)))
+            return
+        self.connect()
+        futures: dict[Any, int] = {}
+        try:
+            keys: dict[int, str] = {}
+            clocks: dict[int, ArticleResult] = {}
+            jobs = []
+            for index in pending:
+                result = clocks[index] = ArticleResult(sources[index])
+                with Stopwatch(result.timings)("send"):
+                    job, fresh, layouts, keys[index] = self.prepare(sources[index], project, result.warnings)
+                    for digest, data in fresh.items():
+                        self._sent[digest] = self._upload(f"pressroom-file-{digest}", data)
+                    jobs.append((index, job, {e.digest: self._sent[e.digest] for e in job.files}, layouts))
+            for index, job, files, layouts in jobs:
+                with Stopwatch(clocks[index].timings)("send"):
+                    future = self.client.submit(
+                        render_remote, job, files, layouts, key=f"pressroom-{job.digest}", workers=self.workers, pure=False
+                    )
+                futures[future] = index
+            next_index = 0
+            for future in as_completed(list(futures), loop=self.client.loop):
+                index = futures[future]
+                try:
+                    answered[index] = self._receive(future, sources[index], clocks[index], keys[index], project)
+                except ClusterError:
+                    yield from (answered.pop(i) for i in sorted(answered))  # written before the loss
+                    raise
+                future.release()
+                while next_index < len(sources) and next_index in answered:
+                    yield answered.pop(next_index)
+                    next_index += 1
+            for i in range(next_index, len(sources)):
+                yield answered.pop(i)
+            futures.clear()
+        finally:
+            self.close(cancel=list(futures))
+
+    def _receive(self, future: Any, source: Path, result: ArticleResult, key: str, project: Project) -> ArticleResult:
+        """Write one article's outputs and record its cache entry, as a local build does."""
+        from distributed.client import FutureCancelledError
+
+        clock = Stopwatch(result.timings)
+        start = time.perf_counter()
+        try:
+            remote = future.result()
+        except (FutureCancelledError, OSError) as exc:
+            raise ClusterError(f"lost the Dask scheduler at {self.address} during the build: {_reason(exc)}", 1) from None
+        except Exception as exc:  # KilledWorker: it took down every worker that tried it
+            if not self._connected():
+                raise ClusterError(f"lost the Dask scheduler at {self.address} during the build: {_reason(exc)}", 1) from None
+            message = "internal error: the worker processes building it stopped unexpectedly (killed, or a crash in native code)"
+            if type(exc).__name__ != "KilledWorker":
+                message = internal_error(exc, None, None).message
+            result.errors.append(Diagnostic("error", message, display_path(source)))
+            return result
+        result.timings["receive"] = time.perf_counter() - start
+        for stage, seconds in remote.timings.items():
+            result.timings[stage] = result.timings.get(stage, 0.0) + seconds
+        if remote.refused:
+            result.errors.append(Diagnostic("error", f"worker {remote.worker} refused the work: {remote.refused}", display_path(source)))
+            return result
+        result.warnings.extend(_local(d) for d in remote.warnings)
+        result.errors.extend(_local(d) for d in remote.errors)
+        if result.errors or remote.slug is None:
+            return result
+        with article_guard(result, clock):
+            keep_outputs(result, clock, self.out_dir, remote.slug, remote.outputs, self.formats)
+            if self.cache:
+                own = project_for(source, project, [])
+                record(result, clock, self.cache, self.out_dir, self.formats, key, recorded_reads(source, remote.reads, own.layout_search_path))
+        return result
+
+    def _connected(self) -> bool:
+        return self.client is not None and self.client.status == "running" and self.client.scheduler_info().get("address") is not None
+
+
+def _local(diagnostic: Diagnostic) -> Diagnostic:
+    """A worker's diagnostic (paths already the client's, absolute) as a local build prints it."""
+    from dataclasses import replace
+
+    cwd = str(Path.cwd().resolve()) + os.sep
+
+    def shown(text: str | None) -> str | None:
+        return text.replace(cwd, "") if text else text
+
+    path = display_path(Path(diagnostic.path)) if diagnostic.path and os.path.isabs(diagnostic.path) else diagnostic.path
+    return replace(diagnostic, path=path, message=shown(diagnostic.message) or "", detail=shown(diagnostic.detail))
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return text or type(exc).__name__
+
+
+def build_on_cluster(
+    address: str,
+    sources: Sequence[Path],
+    project: Project,
+    out_dir: Path,
+    formats: tuple[str, ...],
+    overrides: Mapping[str, Any],
+    cache: BuildCache | None,
+) -> tuple[ClusterBuild, Iterator[ArticleResult]]:
+    """A cluster build of ``sources`` and the iterator of its results."""
+    build = ClusterBuild(address, out_dir, formats, overrides, cache)
+    return build, build.results(sources, project)
