@@ -118,6 +118,7 @@ class Metadata:
     event: Event | None = None
     notes_pages: int = 0
     theme: str = "classic"
+    toc: bool = False  # the handout lists its headings, with page numbers, after the title block
     font_size: float | None = None  # the body text's size in points (None: the theme's)
 
     @property
@@ -302,6 +303,7 @@ FIELDS: dict[str, tuple[str, Checker]] = {
     "event": ("event", _event),
     "notes_pages": ("notes_pages", _whole(0, 20)),
     "theme": ("theme", _slug),
+    "toc": ("toc", _bool),
     "font_size": ("font_size", _font_size),
 }
 
