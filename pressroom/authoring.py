@@ -26,7 +26,7 @@ from pressroom.model import (
     display_path,
     internal_error,
 )
-from pressroom.report import report, usage_error
+from pressroom.report import failure_summary, report, sources_phrase, usage_error
 
 NEW_ARTICLE = """\
 ---
@@ -78,21 +78,24 @@ def check(paths: list[Path], project: Project, overrides: Mapping[str, Any]) -> 
     if not sources:
         where = " ".join(display_path(p) for p in paths)
         return usage_error(f"nothing to check: no Markdown files (.md) or reader packs (.pack.yaml) in {where}")
+    every = list(sources)
     sources, clashes = separate_clashes(sources, dict(overrides))
-    failed = len(clashes)
+    failed = [Path(d.path or "") for d in clashes]
     for diagnostic in clashes:
         report(diagnostic)
+    printed: set[str] = set()  # a pack repeats its articles' problems: each is printed once
     for source in sources:
         problems = check_source(source, project, overrides)
         for diagnostic in problems:
-            report(diagnostic)
-        failed += any(d.level == "error" for d in problems)
-    total = len(sources) + len(clashes)
-    noun = "article" if total == 1 else "articles"
+            if diagnostic.format() not in printed:
+                printed.add(diagnostic.format())
+                report(diagnostic)
+        if any(d.level == "error" for d in problems):
+            failed.append(source)
     if failed:
-        print(f"{failed} of {total} {noun} failed the check", file=sys.stderr)
+        print(f"{failure_summary(failed, every)} the check", file=sys.stderr)
         return 1
-    print(f"checked {total} {noun}: no errors")
+    print(f"checked {sources_phrase(every)}: no errors")
     return 0
 
 

@@ -186,8 +186,8 @@ def test_check_reports_every_problem_with_path_and_line_and_writes_nothing(tmp_p
         "content/chart.md:3: error: image not found: chart.png",
         "content/types.md:2: warning: unknown key 'titel' ignored (did you mean 'title'?)",
         "content/types.md:3: error: 'date' must be an ISO date such as 2024-05-31, not 12",
-        "content/reader.pack.yaml:2: error: article not found: gone.md",
-        "3 of 4 articles failed the check",
+        "content/reader.pack.yaml:4: error: article not found: gone.md",
+        "2 of 3 articles and 1 of 1 reader pack failed the check",
     ]
     assert run.out == ""
     assert not (tmp_path / "dist").exists() and not (tmp_path / ".cache").exists()

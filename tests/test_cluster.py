@@ -155,7 +155,7 @@ def test_outputs_and_lines_are_those_of_a_local_build(cluster: Dask, tmp_path: P
 
     assert built.code == 1
     assert built.out == local.out  # the same lines, in the same order
-    assert built.err == local.err == "content/broken.md:6: error: image not found: img/nope.png\n1 of 6 articles failed\n"
+    assert built.err == local.err == "content/broken.md:6: error: image not found: img/nope.png\n1 of 5 articles failed\n"
     assert outputs(project / "dist") == expected  # byte-identical, the pack and the images too
     assert str(project / "workers") not in built.err + built.out
     # The cache now answers without the cluster (the broken article alone is built again).

@@ -98,6 +98,7 @@ class Metadata:
     subtitle: str | None = None
     short_title: str | None = None
     authors: tuple[str, ...] = ()
+    editors: tuple[str, ...] = ()
     date: dt.date | None = None
     summary: str | None = None
     keywords: tuple[str, ...] = ()
@@ -138,7 +139,7 @@ def _text(key: str, value: Any) -> str:
 
 def _text_list(key: str, value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
-        items = [value] if key == "author" else [part for part in value.split(",")]
+        items = [value] if key in ("author", "editor") else [part for part in value.split(",")]
     elif isinstance(value, list):
         items = value
     else:
@@ -281,6 +282,7 @@ FIELDS: dict[str, tuple[str, Checker]] = {
     "subtitle": ("subtitle", _text),
     "short_title": ("short_title", _text),
     "author": ("authors", _text_list),
+    "editor": ("editors", _text_list),
     "date": ("date", _date),
     "lang": ("lang", _lang),
     "summary": ("summary", _text),

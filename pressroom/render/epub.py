@@ -153,6 +153,8 @@ def build_epub(
     book.set_language(meta.lang)
     for index, author in enumerate(meta.authors, start=1):
         book.add_author(author, uid=f"creator{index}")
+    for index, editor in enumerate(meta.editors, start=1):
+        book.add_author(editor, role="edt", uid=f"editor{index}")  # dc:creator, MARC relator edt
     if meta.summary:
         book.add_metadata("DC", "description", meta.summary)
     for keyword in meta.keywords:
