@@ -82,3 +82,20 @@ def test_an_installed_pressroom_builds_an_article_in_any_folder(wheel: Path, tmp
     assert Path(where.stdout.strip()).is_relative_to(venv)  # the installed copy, not this checkout
     module = subprocess.run([str(venv / "bin" / "python"), "-m", "pressroom", "--help"], cwd=work, capture_output=True, text=True, env=env)
     assert module.returncode == 0 and "usage: pressroom" in module.stdout
+
+
+def test_make_test_installs_the_node_checkers_when_npm_is_there(tmp_path: Path) -> None:
+    make = shutil.which("make")
+    if make is None:
+        pytest.skip("make is not installed")
+    for name in ("Makefile", "package.json", "package-lock.json"):
+        shutil.copy2(REPO / name, tmp_path / name)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "npm").write_text("#!/bin/sh\nexit 0\n")
+    (bin_dir / "npm").chmod(0o755)
+    # -n: print what would run, run nothing; PATH holds only the fake npm (or nothing at all)
+    with_npm = subprocess.run([make, "-n", "node-tools"], cwd=tmp_path, env={"PATH": str(bin_dir)}, capture_output=True, text=True)
+    assert "PUPPETEER_SKIP_DOWNLOAD=1 npm ci" in with_npm.stdout, with_npm.stdout + with_npm.stderr
+    without = subprocess.run([make, "-n", "node-tools"], cwd=tmp_path, env={"PATH": str(tmp_path / "nowhere")}, capture_output=True, text=True)
+    assert without.returncode == 0 and "npm not found" in without.stdout and "npm ci" not in without.stdout
