@@ -89,7 +89,7 @@ def run_build(request: BuildRequest, observe: Observer | None = None, rebuild: b
     if request.cache is not None:
         for removed in request.cache.remove_orphans(request.out_dir):
             if request.verbosity:
-                print(f"removed {display_path(removed)}{'/' if removed.suffix == '' else ''}")
+                print(removed_line(removed))
     if request.verbosity > 1 and built:
         from pressroom.accel import skipped
 
@@ -119,6 +119,12 @@ def sources_phrase(sources: list[Path]) -> str:
     return counted(len(sources) - packs, "article") + (f" and {counted(packs, 'reader pack')}" if packs else "")
 
 
+def removed_line(path: Path) -> str:
+    """``removed dist/old.pdf``; a web edition's folder ends with ``/`` (an output file always
+    has a suffix, a slug never has a dot)."""
+    return f"removed {display_path(path)}{'/' if path.suffix == '' else ''}"
+
+
 def counted(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
@@ -138,6 +144,9 @@ def show(result: ArticleResult, progress: Progress, verbosity: int, printed: set
     for output in result.outputs:
         if verbosity:
             progress.print(f"{'unchanged' if result.cached else 'wrote'} {display_path(output)}")
+    for removed in result.removed:
+        if verbosity:
+            progress.print(removed_line(removed))
     if verbosity > 1 and result.timings:
         stages = ", ".join(f"{stage} {seconds:.2f} s" for stage, seconds in result.timings.items())
         progress.print(f"  {display_path(result.source)}: {stages}")

@@ -155,3 +155,16 @@ def test_an_output_replaced_since_or_another_folder_is_left_alone(tmp_path: Path
     assert run.out.splitlines() == ["wrote dist/new.pdf", "removed dist/other.pdf"]
     assert (tmp_path / "dist" / "gone.pdf").read_bytes() == b"a file the user put there since"
     assert (tmp_path / "elsewhere" / "other.pdf").exists()  # another output folder: not this build's
+
+
+def test_outputs_under_an_articles_old_slug_are_removed_when_it_is_renamed(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.pressroom]\nformats = ["pdf", "html"]\n')
+    article = write_article(tmp_path / "content", "---\nslug: first-name\n---\n\n# Renamed\n\nText.\n", "a.md")
+    assert run_cli(cwd=tmp_path).code == 0
+    article.write_text(article.read_text().replace("first-name", "second-name"))
+    run = run_cli(cwd=tmp_path)
+    assert run.code == 0, run.err
+    assert run.out.splitlines() == [
+        "wrote dist/second-name.pdf", "wrote dist/second-name/index.html", "removed dist/first-name.pdf", "removed dist/first-name/",
+    ]  # fmt: skip
+    assert sorted(p.name for p in (tmp_path / "dist").iterdir()) == ["second-name", "second-name.pdf"]

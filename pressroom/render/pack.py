@@ -34,7 +34,7 @@ from pressroom.render.article import RenderContext, render_article
 from pressroom.render.layouts import render
 from pressroom.store.files import Output
 
-PACK_KEYS = {"title", "subtitle", "editor", "date", "articles", "url", "event", "lang", "publisher", "rights", "summary", "slug"}
+PACK_KEYS = {"title", "subtitle", "editor", "date", "articles", "url", "event", "lang", "publisher", "rights", "summary", "slug", "theme", "font_size"}
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ def item_lines(text: str, key: str) -> list[int]:
 
 
 #: What a pack sets for all its articles; an article's own value is ignored inside the pack.
-PACK_WIDE_KEYS = ("paper", "columns", "notes_pages")
+PACK_WIDE_KEYS = ("paper", "columns", "notes_pages", "theme", "font_size")
 
 
 def as_article(pack: Pack, root: Path) -> Article:
