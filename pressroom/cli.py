@@ -30,6 +30,7 @@ from pressroom.model import (
     UsageError,
     display_path,
 )
+from pressroom import report as report_module
 from pressroom.report import PROGRAM, guarded_build, report, usage_error
 
 OVERRIDE_SOURCE = "-M"
@@ -286,4 +287,20 @@ def stop_cleanly_on_terminate() -> None:
     def terminate(signum: int, frame: Any) -> None:
         raise SystemExit(TERMINATED)
 
+    def interrupt(signum: int, frame: Any) -> None:
+        # Remembered as well as raised: a Ctrl-C that lands while a finaliser runs (a zip file's
+        # __del__) is printed as "Exception ignored" and lost; the build then stops at the next
+        # article instead of running on (pressroom.report checks between articles).
+        report_module.interrupted.set()
+        raise KeyboardInterrupt
+
+    printed_by_python = sys.unraisablehook
+
+    def unraisable(info: Any) -> None:
+        if not isinstance(info.exc_value, KeyboardInterrupt):  # remembered by interrupt(): no traceback
+            printed_by_python(info)
+
     signal.signal(signal.SIGTERM, terminate)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, interrupt)
+        sys.unraisablehook = unraisable

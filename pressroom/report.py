@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,6 +16,9 @@ from pressroom.model import Diagnostic, display_path, internal_error
 PROGRAM = "pressroom"
 
 Observer = Callable[[ArticleResult], None]
+
+#: Set by the command line's Ctrl-C handler; a build checks it between articles.
+interrupted = threading.Event()
 
 
 def report(diagnostic: Diagnostic, verbosity: int = 1) -> None:
@@ -74,6 +78,8 @@ def run_build(request: BuildRequest, observe: Observer | None = None, rebuild: b
     with progress:
         try:
             for result in results:
+                if interrupted.is_set():
+                    raise KeyboardInterrupt  # the Ctrl-C itself was lost in a finaliser
                 if observe is not None:
                     observe(result)
                 built = built or not result.cached

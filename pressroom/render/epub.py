@@ -119,11 +119,11 @@ def package_document_language(opf: bytes, lang: str) -> bytes:
 def reproducible_zip(data: bytes, timestamp: dt.datetime, lang: str) -> bytes:
     """Rewrite a zip with ``mimetype`` first and stored, fixed dates and a stable entry order."""
     date_time = max(timestamp, dt.datetime(1980, 1, 1, tzinfo=dt.UTC)).timetuple()[:6]
-    source = zipfile.ZipFile(io.BytesIO(data))
-    names = source.namelist()
-    ordered = ["mimetype"] + sorted(n for n in names if n != "mimetype")
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as target:
+    # Both closed here, not left to ZipFile.__del__: a Ctrl-C that lands in a finaliser is
+    # printed as "Exception ignored" and lost, and the build would run on.
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        ordered = ["mimetype"] + sorted(n for n in source.namelist() if n != "mimetype")
         for name in ordered:
             content = source.read(name)
             if name.endswith("content.opf"):
