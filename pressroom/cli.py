@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from pressroom import report as report_module
 from pressroom.load.articles import PACK_SUFFIX
 from pressroom.load.metadata import check_fields
 from pressroom.load.settings import (
@@ -30,7 +31,6 @@ from pressroom.model import (
     UsageError,
     display_path,
 )
-from pressroom import report as report_module
 from pressroom.report import PROGRAM, guarded_build, report, usage_error
 
 OVERRIDE_SOURCE = "-M"
