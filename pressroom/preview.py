@@ -119,6 +119,12 @@ def make_server(state: PreviewState, host: str, port: int) -> ThreadingHTTPServe
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (the base's name)
             pass  # the terminal shows the builds, not every request
 
+        head_only = False
+
+        def do_HEAD(self) -> None:  # noqa: N802 (the base's name)
+            self.head_only = True
+            self.do_GET()
+
         def do_GET(self) -> None:  # noqa: N802 (the base's name)
             url = urlsplit(self.path)
             path = unquote(url.path)
@@ -176,7 +182,8 @@ def make_server(state: PreviewState, host: str, port: int) -> ThreadingHTTPServe
             self.send_header("Content-Length", str(len(data)))
             self.send_header("Cache-Control", "no-store")
             self.end_headers()
-            self.wfile.write(data)
+            if not self.head_only:
+                self.wfile.write(data)
 
         def events(self, since: int) -> None:
             self.send_response(HTTPStatus.OK)

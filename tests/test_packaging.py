@@ -97,5 +97,7 @@ def test_make_test_installs_the_node_checkers_when_npm_is_there(tmp_path: Path) 
     # -n: print what would run, run nothing; PATH holds only the fake npm (or nothing at all)
     with_npm = subprocess.run([make, "-n", "node-tools"], cwd=tmp_path, env={"PATH": str(bin_dir)}, capture_output=True, text=True)
     assert "PUPPETEER_SKIP_DOWNLOAD=1 npm ci" in with_npm.stdout, with_npm.stdout + with_npm.stderr
-    without = subprocess.run([make, "-n", "node-tools"], cwd=tmp_path, env={"PATH": str(tmp_path / "nowhere")}, capture_output=True, text=True)
+    without = subprocess.run(
+        [make, "-n", "node-tools"], cwd=tmp_path, env={"PATH": str(tmp_path / "nowhere")}, capture_output=True, text=True
+    )
     assert without.returncode == 0 and "npm not found" in without.stdout and "npm ci" not in without.stdout

@@ -13,9 +13,9 @@ import pytest
 from helpers import node_tool, start_build, terminate, write_article
 
 
-def started(folder: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
+def started(folder: Path, *args: str, command: tuple[str, ...] = ("preview",)) -> tuple[subprocess.Popen[str], str]:
     """``build.py preview ARGS`` in ``folder``, and the address it prints."""
-    server = start_build(folder, "preview", "-q", *args)
+    server = start_build(folder, *command, "-q", *args)
     line = server.stdout.readline() if server.stdout else ""
     assert line.startswith("serving http://"), line + terminate(server)
     return server, line.split()[1]
@@ -42,11 +42,13 @@ def wait_until_built(url: str, text: str, timeout: float = 60) -> str:
 def test_preview_serves_each_article_with_its_downloads_and_an_index(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[tool.pressroom]\nformats = ["pdf"]\n')
     write_article(tmp_path / "content", "---\ntitle: Served\nslug: served-page\n---\n\nHello from the preview.\n", "a.md")
-    server, address = started(tmp_path, "--port", "0")
+    server, address = started(tmp_path, "--port", "0", command=("--serve",))  # build.py --serve: the same
     try:
         page = wait_until_built(address + "served-page/", "Hello from the preview.")
         assert 'href="../served-page.pdf"' in page and "EventSource" in page
         assert fetch(address + "served-page.pdf")[1].startswith("%PDF-")
+        head = urllib.request.urlopen(urllib.request.Request(address + "served-page.pdf", method="HEAD"), timeout=30)
+        assert head.status == 200 and head.headers["Content-Type"] == "application/pdf" and head.read() == b""
         status, index = fetch(address)
         assert status == 200 and 'href="/served-page/"' in index and 'href="/served-page.pdf"' in index
         assert fetch(address + "../pyproject.toml")[0] == 404 and fetch(address + "missing/")[0] == 404

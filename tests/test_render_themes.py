@@ -93,5 +93,7 @@ def test_a_reader_pack_takes_one_theme_for_all_its_articles(tmp_path: Path) -> N
     (tmp_path / "r.pack.yaml").write_text("title: Reader\ntheme: large-print\narticles:\n  - one.md\n")
     run = run_cli("r.pack.yaml", "--out", "out", "--format", "pdf", cwd=tmp_path)
     assert run.code == 0, run.err
-    assert run.err == "one.md:3: warning: 'theme' ignored inside the reader pack r.pack.yaml: the pack's layout applies to all its articles\n"
+    assert (
+        run.err == "one.md:3: warning: 'theme' ignored inside the reader pack r.pack.yaml: the pack's layout applies to all its articles\n"
+    )
     assert min(round(c["size"], 1) for c in body_chars(tmp_path / "out" / "r.pdf")) >= 16
