@@ -115,6 +115,10 @@ def check_source(source: Path, project: Project, overrides: Mapping[str, Any]) -
             articles = [load_article(source, own.root, own.defaults, overrides, warnings)]
         for article in articles:
             convert(article, own.sandbox, warnings)
+        if not is_pack(source):  # a pack's articles take the pack's theme
+            from pressroom.render.layouts import check_theme
+
+            check_theme(articles[0].meta, own.layout_search_path, display_path(source), articles[0].key_lines.get("theme"))
     except ConfigError as exc:
         return [*warnings, *exc.diagnostics]
     except BuildError as exc:

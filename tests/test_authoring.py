@@ -28,15 +28,17 @@ def test_check_reports_every_problem_with_path_and_line_and_writes_nothing(tmp_p
     write_article(tmp_path / "content", "# Fine\n\nText.\n", "fine.md")
     write_article(tmp_path / "content", "---\ntitel: Typo\ndate: 12\n---\n\nx\n", "types.md")
     write_article(tmp_path / "content", "# Chart\n\n![A chart](chart.png)\n", "chart.md")
+    write_article(tmp_path / "content", "---\ntheme: modrn\n---\n\nText.\n", "themed.md")
     write_article(tmp_path / "content", "title: Pack\narticles:\n  - fine.md\n  - gone.md\n", "reader.pack.yaml")
     run = run_cli("check", cwd=tmp_path)
     assert run.code == 1
     assert run.err.splitlines() == [
         "content/chart.md:3: error: image not found: chart.png",
+        "content/themed.md:2: error: unknown theme 'modrn' (did you mean 'modern'?); known: classic, large-print, modern",
         "content/types.md:2: warning: unknown key 'titel' ignored (did you mean 'title'?)",
         "content/types.md:3: error: 'date' must be an ISO date such as 2024-05-31, not 12",
         "content/reader.pack.yaml:4: error: article not found: gone.md",
-        "2 of 3 articles and 1 of 1 reader pack failed the check",
+        "3 of 4 articles and 1 of 1 reader pack failed the check",
     ]
     assert run.out == ""
     assert not (tmp_path / "dist").exists() and not (tmp_path / ".cache").exists()
