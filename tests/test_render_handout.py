@@ -11,10 +11,11 @@ import pytest
 from helpers import (
     MARGIN_BOTTOM,
     MARGIN_X,
+    NS,
     SEED_ARTICLE,
     TOLERANCE,
     article_paragraphs,
-    epub_text,
+    epub_xml,
     glyphs_outside_margins,
     pdf_body_text,
     pdf_text,
@@ -263,7 +264,7 @@ def test_toc_lists_the_headings_with_their_page_numbers_after_the_title_block(tm
     filler = "\n\n".join("A paragraph of running text that fills the page. " * 8 for _ in range(9))
     text = f"---\ntitle: Handbook\ntoc: true\n---\n\n[TOC]\n\n## First part\n\nShort.\n\n### A detail\n\n{filler}\n\n## Second part\n\nEnd.\n"
     source = write_article(tmp_path, text, "toc.md")
-    run = run_cli(source, "--out", tmp_path / "out")
+    run = run_cli(source, "--out", tmp_path / "out", "--format", "pdf,epub,html")
     assert run.code == 0, run.err
     pages = pdf_text(tmp_path / "out" / "toc.pdf")
     first = pages[0].splitlines()
@@ -271,7 +272,11 @@ def test_toc_lists_the_headings_with_their_page_numbers_after_the_title_block(tm
     entries = [re.sub(r" ?\.{3,} ?", " … ", line) for line in first[2:5]]  # dotted leaders
     assert entries == ["First part … 1", "A detail … 1", "Second part … 2"]
     assert len(pages) == 2 and "Second part" in pages[1]
-    assert "First part" in epub_text(tmp_path / "out" / "toc.epub")  # [TOC] still makes a list there
+    # [TOC] still places its linked list in the EPUB and on the web page
+    chapter = epub_xml(tmp_path / "out" / "toc.epub", "EPUB/chapter.xhtml")
+    links = chapter.findall(".//x:div[@class='toc']//x:a", NS)
+    assert [(a.get("href"), a.text) for a in links][:2] == [("#first-part", "First part"), ("#a-detail", "A detail")]
+    assert '<div class="toc">' in (tmp_path / "out" / "toc" / "index.html").read_text()
 
 
 def test_without_toc_there_are_no_contents(seed) -> None:
