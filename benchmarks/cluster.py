@@ -44,7 +44,9 @@ def run(project: Path, *args: str) -> tuple[float, float, str]:
     workers'), its stdout."""
     env = {**os.environ, "PYTHONPATH": str(REPO), "SOURCE_DATE_EPOCH": "1700000000"}
     start = time.perf_counter()
-    process = subprocess.Popen([PYTHON, str(REPO / "build.py"), *args], cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [PYTHON, str(REPO / "build.py"), *args], cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     assert process.stdout and process.stderr
     out = process.stdout.read()
     err = process.stderr.read()

@@ -376,8 +376,7 @@ def cpu_ticks(pid: int) -> int:
     return int(fields[11]) + int(fields[12])
 
 
-def wait_idle(proc: subprocess.Popen[bytes], outputs: Sequence[Path], log: Path,
-              quiet: float = 0.6, timeout: float = 600) -> None:
+def wait_idle(proc: subprocess.Popen[bytes], outputs: Sequence[Path], log: Path, quiet: float = 0.6, timeout: float = 600) -> None:
     """Wait until the watcher's outputs exist and it has used (almost) no CPU for ``quiet`` s."""
     deadline = time.monotonic() + timeout
     last, still_since = -1, time.monotonic()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import os
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -77,6 +78,9 @@ class BuildRequest:
     cache: BuildCache | None = None
     verbosity: int = 1  # 0 quiet, 1 normal, 2 verbose
     cluster: str | None = None  # a Dask scheduler's address: render there (pressroom.cluster)
+    #: Set by Ctrl-C (see cli.catch_interrupts): checked between articles, since the
+    #: KeyboardInterrupt itself can land in a destructor, where Python only prints and drops it.
+    interrupted: threading.Event = field(default_factory=threading.Event)
 
 
 def project_for(source: Path, default: Project, warnings: Warnings) -> Project:
@@ -163,7 +167,9 @@ def _build_article(
         record(result, clock, cache, out_dir, formats, key, recorded_reads(source, context.sandbox.reads, search_path))
 
 
-def render_source(source: Path, context: RenderContext, formats: tuple[str, ...], overrides: Mapping[str, Any]) -> tuple[str, dict[str, Output]]:
+def render_source(
+    source: Path, context: RenderContext, formats: tuple[str, ...], overrides: Mapping[str, Any]
+) -> tuple[str, dict[str, Output]]:
     """Load and render one article or reader pack: its slug and its outputs, in memory."""
     if is_pack(source):
         from pressroom.render.pack import render_pack
@@ -177,7 +183,9 @@ def render_source(source: Path, context: RenderContext, formats: tuple[str, ...]
     return article.meta.slug, outputs
 
 
-def keep_outputs(result: ArticleResult, clock: Stopwatch, out_dir: Path, slug: str, outputs: Mapping[str, Output], formats: tuple[str, ...]) -> None:
+def keep_outputs(
+    result: ArticleResult, clock: Stopwatch, out_dir: Path, slug: str, outputs: Mapping[str, Output], formats: tuple[str, ...]
+) -> None:
     """Replace the article's outputs in ``out_dir``, all or none; a failure is a BuildError."""
     targets = {out_dir / output_name(slug, name): data for name, data in outputs.items()}
     with clock("write"):
@@ -188,16 +196,24 @@ def keep_outputs(result: ArticleResult, clock: Stopwatch, out_dir: Path, slug: s
     result.outputs.extend(target / "index.html" if isinstance(data, Mapping) else target for target, data in targets.items())
 
 
-def record(result: ArticleResult, clock: Stopwatch, cache: BuildCache, out_dir: Path, formats: tuple[str, ...], key: str, reads: Iterable[str]) -> None:
+def record(
+    result: ArticleResult, clock: Stopwatch, cache: BuildCache, out_dir: Path, formats: tuple[str, ...], key: str, reads: Iterable[str]
+) -> None:
     """Store the cache entry of an article whose outputs were just written (a failure to store
     it is a warning: the next build builds the article again)."""
     with clock("write"):
         read_digests = {path: None if "://" in path else file_digest(Path(path)) for path in reads}
         writes = {str(p): stamp(p) for p in result.outputs}
         try:
-            result.removed += cache.store(result.source, out_dir, formats, Entry(key, read_digests, writes, warnings_to_json(result.warnings)))
+            result.removed += cache.store(
+                result.source, out_dir, formats, Entry(key, read_digests, writes, warnings_to_json(result.warnings))
+            )
         except OSError as exc:
-            warn(result.warnings, f"the build cache was not updated ({exc.strerror or exc}): the next build builds it again", display_path(result.source))
+            warn(
+                result.warnings,
+                f"the build cache was not updated ({exc.strerror or exc}): the next build builds it again",
+                display_path(result.source),
+            )
 
 
 def recorded_reads(source: Path, reads: Iterable[str], search_path: tuple[Path, ...]) -> list[str]:
@@ -215,7 +231,7 @@ def _warm_up(printed: bool = True) -> None:
     from pressroom.convert import markdown
 
     gc.enable()  # a worker lives for many articles, even when its parent runs without the collector
-    markdown.markdown_extensions()  # Python-Markdown and its extensions, imported
+    markdown.load_parser()  # markdown-it-py and its plugins, imported and configured
     if printed:
         from pressroom.accel import load_weasyprint
         from pressroom.render import epub, handout  # noqa: F401

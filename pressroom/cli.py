@@ -11,9 +11,8 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pressroom import report as report_module
 from pressroom.load.articles import PACK_SUFFIX
 from pressroom.load.metadata import check_fields
 from pressroom.load.settings import (
@@ -32,6 +31,9 @@ from pressroom.model import (
     display_path,
 )
 from pressroom.report import PROGRAM, guarded_build, report, usage_error
+
+if TYPE_CHECKING:
+    from pressroom.build import BuildRequest
 
 OVERRIDE_SOURCE = "-M"
 MARKDOWN_SUFFIXES = (".md", PACK_SUFFIX)
@@ -69,7 +71,10 @@ def parser(command: str = "build") -> argparse.ArgumentParser:
         return p
     p.add_argument("-o", "--out", type=Path, metavar="DIR", help="output folder (default: the project's dist/)")
     p.add_argument(
-        "-f", "--format", metavar="LIST", help=f"comma-separated formats to write, from {','.join(FORMATS)} (default: {','.join(DEFAULT_FORMATS)})"
+        "-f",
+        "--format",
+        metavar="LIST",
+        help=f"comma-separated formats to write, from {','.join(FORMATS)} (default: {','.join(DEFAULT_FORMATS)})",
     )
     p.add_argument("--force", action="store_true", help="rebuild even what the cache says is up to date")
     if command == "build":
@@ -168,6 +173,24 @@ def main(argv: Sequence[str] | None = None, exiting: bool = False) -> int:
         raise  # not reached: the process has ended
 
 
+def catch_interrupts(request: BuildRequest) -> None:
+    """Ctrl-C raises KeyboardInterrupt as usual, and also marks the request, so that an
+    interrupt Python drops (one raised inside a destructor is printed and ignored) still stops
+    the build after the article at hand."""
+    import signal
+
+    def interrupt(signum: int, frame: Any) -> None:
+        request.interrupted.set()
+        raise KeyboardInterrupt
+
+    def unraisable(info: Any, previous: Any = sys.unraisablehook) -> None:
+        if not isinstance(info.exc_value, KeyboardInterrupt):  # that one is handled by the mark
+            previous(info)
+
+    signal.signal(signal.SIGINT, interrupt)
+    sys.unraisablehook = unraisable
+
+
 def end_interrupted() -> None:
     """Ctrl-C: say so in one line, clean up (half-written outputs are already removed on the way
     out; WeasyPrint's font copies here), then end as the shell expects of an interrupted program:
@@ -251,6 +274,7 @@ def _main(argv: Sequence[str] | None, exiting: bool) -> int:
     if exiting:
         from pressroom.render.renderer import process_renderer
 
+        catch_interrupts(request)
         with process_renderer().collector_off_until_exit():
             return guarded_build(request)
     return guarded_build(request)
@@ -287,20 +311,4 @@ def stop_cleanly_on_terminate() -> None:
     def terminate(signum: int, frame: Any) -> None:
         raise SystemExit(TERMINATED)
 
-    def interrupt(signum: int, frame: Any) -> None:
-        # Remembered as well as raised: a Ctrl-C that lands while a finaliser runs (a zip file's
-        # __del__) is printed as "Exception ignored" and lost; the build then stops at the next
-        # article instead of running on (pressroom.report checks between articles).
-        report_module.interrupted.set()
-        raise KeyboardInterrupt
-
-    printed_by_python = sys.unraisablehook
-
-    def unraisable(info: Any) -> None:
-        if not isinstance(info.exc_value, KeyboardInterrupt):  # remembered by interrupt(): no traceback
-            printed_by_python(info)
-
     signal.signal(signal.SIGTERM, terminate)
-    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-        signal.signal(signal.SIGINT, interrupt)
-        sys.unraisablehook = unraisable

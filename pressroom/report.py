@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import sys
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,9 +15,6 @@ from pressroom.model import Diagnostic, display_path, internal_error
 PROGRAM = "pressroom"
 
 Observer = Callable[[ArticleResult], None]
-
-#: Set by the command line's Ctrl-C handler; a build checks it between articles.
-interrupted = threading.Event()
 
 
 def report(diagnostic: Diagnostic, verbosity: int = 1) -> None:
@@ -72,14 +68,12 @@ def run_build(request: BuildRequest, observe: Observer | None = None, rebuild: b
             request.cluster, sources, request.project, request.out_dir, request.formats, request.overrides, request.cache
         )
     else:
-        results = build_many(
-            sources, request.project, request.out_dir, request.formats, request.overrides, request.jobs, request.cache
-        )
+        results = build_many(sources, request.project, request.out_dir, request.formats, request.overrides, request.jobs, request.cache)
     with progress:
         try:
             for result in results:
-                if interrupted.is_set():
-                    raise KeyboardInterrupt  # the Ctrl-C itself was lost in a finaliser
+                if request.interrupted.is_set():
+                    raise KeyboardInterrupt  # a Ctrl-C that Python dropped on the way
                 if observe is not None:
                     observe(result)
                 built = built or not result.cached

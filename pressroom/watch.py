@@ -60,6 +60,7 @@ def watch(
             observer.schedule(Handler(), str(root), recursive=True)
     observer.start()
     print(f"watching {', '.join(str(r) for r in sorted(roots))} (Ctrl-C to stop)", file=sys.stderr)
+
     def build(rebuild: bool) -> None:
         guarded_build(request, observe, rebuild)
         if finished is not None:

@@ -143,9 +143,7 @@ def _run_epubcheck(path: Path, report: Path) -> None:
                     return
         except BrokenPipeError:
             pass
-    subprocess.run(
-        ["java", "-jar", str(EPUBCHECK_JAR), str(path), "--json", str(report), "-q"], capture_output=True, timeout=600
-    )
+    subprocess.run(["java", "-jar", str(EPUBCHECK_JAR), str(path), "--json", str(report), "-q"], capture_output=True, timeout=600)
     assert report.exists(), f"EPUBCheck wrote no report for {path}"
 
 
@@ -197,9 +195,7 @@ def pdf_body_text(path: Path, footer_height: float = 24 * 72 / 25.4) -> str:
     import pdfplumber
 
     with pdfplumber.open(path) as pdf:
-        return "\n".join(
-            page.crop((0, 0, page.width, page.height - footer_height)).extract_text() or "" for page in pdf.pages
-        )
+        return "\n".join(page.crop((0, 0, page.width, page.height - footer_height)).extract_text() or "" for page in pdf.pages)
 
 
 def squash(text: str) -> str:

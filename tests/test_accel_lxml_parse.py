@@ -113,11 +113,15 @@ def test_other_handouts_take_the_fast_path(source: Path, options: dict[str, Any]
 SNIPPETS = {
     "comments everywhere": (
         "<!-- before the doctype -->"
-        + page("<!-- in body --><p>a<!-- in p -->b</p><!---->", head="<!-- in head -->", tail="\n</body>\n<!-- after body -->\n</html>\n<!-- after html -->\n")
+        + page(
+            "<!-- in body --><p>a<!-- in p -->b</p><!---->",
+            head="<!-- in head -->",
+            tail="\n</body>\n<!-- after body -->\n</html>\n<!-- after html -->\n",
+        )
     ),
     "whitespace after body, no children": page("", tail="</body>\n\n</html>\n \n"),
     "whitespace after body, after text": page("text", tail=" </body> \n</html>"),
-    "no whitespace at all": '<!DOCTYPE html><html><head><title>x</title></head><body><p>x</p></body></html>',
+    "no whitespace at all": "<!DOCTYPE html><html><head><title>x</title></head><body><p>x</p></body></html>",
     "tables": page(
         '<table class="t">\n<caption>Cap <em>tion</em></caption>\n<colgroup><col /><col span="2"></colgroup>\n'
         '<thead>\n<tr>\n<th scope="col">A</th>\n<th style="text-align:right">B</th>\n</tr>\n</thead>\n'
@@ -155,7 +159,7 @@ SNIPPETS = {
         '<section><h2>H <a href="#t"><code>c</code></a></h2><p><em><strong>x</strong></em> <b>b</b> <i>i</i> <s>s</s> <u>u</u> '
         '<sup><a href="#fn">1</a></sup><sub>2</sub><abbr title="t">A</abbr><kbd>K</kbd><q>q</q><mark>m</mark>'
         '<time datetime="2024-01-01">t</time><span class="checkbox checked" role="img" aria-label="done"></span></p>'
-        "<blockquote><p>quote</p></blockquote><figure><img src=\"a.png\" alt=\"a\" /><figcaption>cap</figcaption></figure>"
+        '<blockquote><p>quote</p></blockquote><figure><img src="a.png" alt="a" /><figcaption>cap</figcaption></figure>'
         '<details open=""><summary>S</summary><p>d</p></details><ruby>漢<rp>(</rp><rt>kan</rt><rp>)</rp></ruby></section>\n'
         "<aside><nav><ul><li>n</li></ul></nav></aside><footer><address>addr</address></footer><div><div><div>deep</div></div></div></article>"
     ),

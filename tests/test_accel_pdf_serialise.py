@@ -8,7 +8,7 @@ import pytest
 from pressroom.accel import load_weasyprint
 from pressroom.accel.pdf_serialise import fast_pdf_serialisation
 
-PAGES = "".join(f'<h2>Part {n}</h2><p>{"Words in a tagged paragraph. " * 40}</p><ul><li>one</li><li>two</li></ul>' for n in range(12))
+PAGES = "".join(f"<h2>Part {n}</h2><p>{'Words in a tagged paragraph. ' * 40}</p><ul><li>one</li><li>two</li></ul>" for n in range(12))
 
 
 @pytest.mark.parametrize("variant", ["pdf/ua-1", None])

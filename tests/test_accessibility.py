@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from helpers import NS, epub_xml, node_tool
 
-CHROMIUM_FLAGS = "--no-sandbox --disable-gpu --disable-background-networking --disable-component-update --no-first-run --disable-sync --disable-quic"
+CHROMIUM_FLAGS = (
+    "--no-sandbox --disable-gpu --disable-background-networking --disable-component-update --no-first-run --disable-sync --disable-quic"
+)
 
 
 def ace(epub: Path, folder: Path) -> dict:

@@ -36,7 +36,7 @@ def test_check_reports_every_problem_with_path_and_line_and_writes_nothing(tmp_p
         "content/chart.md:3: error: image not found: chart.png",
         "content/themed.md:2: error: unknown theme 'modrn' (did you mean 'modern'?); known: classic, large-print, modern",
         "content/types.md:2: warning: unknown key 'titel' ignored (did you mean 'title'?)",
-        "content/types.md:3: error: 'date' must be an ISO date such as 2024-05-31, not 12",
+        "content/types.md:3: error: 'date' must be a date such as 2024-05-31 or 31 May 2024, not 12",
         "content/reader.pack.yaml:4: error: article not found: gone.md",
         "3 of 4 articles and 1 of 1 reader pack failed the check",
     ]

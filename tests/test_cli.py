@@ -35,7 +35,7 @@ def test_wrong_type_is_an_error_and_unknown_key_a_warning_with_a_suggestion(tmp_
     assert run.code == 1
     assert run.err.splitlines()[:2] == [
         "types.md:2: warning: unknown key 'titel' ignored (did you mean 'title'?)",
-        "types.md:3: error: 'date' must be an ISO date such as 2024-05-31, not 12",
+        "types.md:3: error: 'date' must be a date such as 2024-05-31 or 31 May 2024, not 12",
     ]
 
 
@@ -79,13 +79,19 @@ def test_metadata_override(tmp_path: Path) -> None:
     [
         (["--format", "docx"], "pressroom: error: unknown format 'docx'; known: pdf, epub, html"),
         (["-M", "novalue"], "pressroom: error: -M expects KEY=VALUE, got 'novalue'"),
-        (["-M", "date=soon"], "pressroom: error: 'date' must be an ISO date such as 2024-05-31, not 'soon'"),
+        (["-M", "date=soon"], "pressroom: error: 'date' must be a date such as 2024-05-31 or 31 May 2024, not 'soon'"),
         (["-M", "titel=x"], "pressroom: error: unknown key 'titel' (did you mean 'title'?)"),
         (["missing.md"], "pressroom: error: missing.md: no such file or folder"),
         (["-M", "date=2024-02-30"], "pressroom: error: 'date' is not a real date: 2024-02-30 (that month has no day 30)"),
-        (["-M", "event={name: X, date: 2024-13-01}"], "pressroom: error: 'event.date' is not a real date: 2024-13-01 (there is no month 13)"),
+        (
+            ["-M", "event={name: X, date: 2024-13-01}"],
+            "pressroom: error: 'event.date' is not a real date: 2024-13-01 (there is no month 13)",
+        ),
         (["pyproject.toml"], "pressroom: error: pyproject.toml: not a Markdown file (.md) or a reader pack (.pack.yaml)"),
-        ([], "pressroom: error: no content/ folder in {root}: name the Markdown files or folders to build, or create it and put articles in it"),
+        (
+            [],
+            "pressroom: error: no content/ folder in {root}: name the Markdown files or folders to build, or create it and put articles in it",
+        ),
         (["empty"], "pressroom: error: nothing to build: no Markdown files (.md) or reader packs (.pack.yaml) in empty"),
     ],
 )
@@ -125,8 +131,7 @@ def test_parallel_builds_report_in_a_stable_order_and_keep_going(tmp_path: Path)
     assert run.code == 1
     assert run.out == "wrote out/a.epub\nwrote out/c.epub\nwrote out/d.epub\n"
     assert run.err.splitlines() == [
-        "content/b.md:2: error: invalid YAML in front matter: expected ',' or ']', but got '<stream end>' "
-        "(while parsing a flow sequence)",
+        "content/b.md:2: error: invalid YAML in front matter: expected ',' or ']', but got '<stream end>' (while parsing a flow sequence)",
         "1 of 4 articles failed",
     ]
 

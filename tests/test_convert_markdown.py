@@ -57,7 +57,10 @@ def test_footnotes_for_each_medium(tmp_path: Path) -> None:
 
 def test_image_alone_becomes_a_figure(tmp_path: Path) -> None:
     doc, _ = convert_text(tmp_path, '![Alt text](pics/a.png "Title text")\n\nInline ![x](pics/a.png) image.\n', {"pics/a.png": PNG})
-    assert '<figure class="figure"><img alt="Alt text" src="images/01-a.png" title="Title text"/><figcaption>Title text</figcaption></figure>' in doc.epub_html()
+    assert (
+        '<figure class="figure"><img alt="Alt text" src="images/01-a.png" title="Title text"/><figcaption>Title text</figcaption></figure>'
+        in doc.epub_html()
+    )
     assert doc.epub_html().count("<figure") == 1
     assert len(doc.images) == 1 and doc.images[0].media_type == "image/png"
     assert 'src="pressroom-project:pics/a.png"' in doc.print_html  # a path inside the project, not a machine path
@@ -77,7 +80,7 @@ def test_extensions(tmp_path: Path) -> None:
     )
     html = doc.epub_html()
     assert "“Quoted” – text…" in html
-    assert '<h2 id="same">' in html and '<h2 id="same_1">' in html
+    assert '<h2 id="same">' in html and '<h2 id="same-1">' in html  # GitHub's numbering of repeated headings
     assert "<dt>Term</dt>" in html and '<abbr title="Hypertext">HTML</abbr>' in html
     assert '<div class="admonition warning">' in html and '<p class="lead">Styled</p>' in html
     assert '<th scope="col">a</th>' in html
@@ -86,7 +89,7 @@ def test_extensions(tmp_path: Path) -> None:
 def test_raw_html_is_sanitised_with_warnings_and_stays_valid_xhtml(tmp_path: Path) -> None:
     doc, warnings = convert_text(
         tmp_path,
-        "Intro.\n\n<div onclick=\"steal()\"><b>bold <i>unclosed</div>\n\n<script>alert(1)</script>\n\n"
+        'Intro.\n\n<div onclick="steal()"><b>bold <i>unclosed</div>\n\n<script>alert(1)</script>\n\n'
         '<a href="javascript:alert(1)">x</a> &copy; &nbsp; <iframe src="https://evil.example"></iframe>\n\n'
         '<p id="dup">one</p><p id="dup">two</p>\n',
     )
@@ -139,7 +142,7 @@ def test_headings_for_the_table_of_contents(tmp_path: Path) -> None:
 
 def test_control_characters_from_character_references_are_removed_with_a_warning(tmp_path: Path) -> None:
     """The HTML parser turns &#12; into a form feed, which XHTML forbids: taken out, with the line."""
-    text = "First line.\n\nForm&#12;feed, escape &#x1b;, &#xFFFE; and a return &#13; kept.\n\n<span title=\"a&#7;b\">x</span>\n"
+    text = 'First line.\n\nForm&#12;feed, escape &#x1b;, &#xFFFE; and a return &#13; kept.\n\n<span title="a&#7;b">x</span>\n'
     document, warnings = convert_text(tmp_path, text)
     assert warnings == ["doc.md:3: warning: control characters removed (they are not allowed in XHTML)"]
     assert "Formfeed, escape , " in document.epub_html()
@@ -168,7 +171,7 @@ TABLES = """\
     |---|---|---|
     | 1 | 2 |
 
-    Text right above
+    Text right above (a table may follow a paragraph line, as on GitHub)
     | a | b |
     |---|:-:|
 
@@ -183,7 +186,6 @@ def test_rows_that_do_not_become_a_table_are_reported_and_keep_their_dashes(tmp_
     warnings = build_warnings(tmp_path, TABLES)
     assert warnings == [
         "article.md:10: warning: these lines look like a table but are printed as text: its delimiter row has 3 column(s) and its header row 2",
-        "article.md:15: warning: these lines look like a table but are printed as text: a table must start a block: leave a blank line before its header row",
         "article.md:18: warning: these lines look like a table but are printed as text: it has no delimiter row such as |---|---| under its header row",
         "article.md:21: warning: these lines look like a table but are printed as text: its delimiter row has no header row above it",
     ]
@@ -239,3 +241,53 @@ def test_white_space_in_a_printed_note_is_collapsed_as_css_would(tmp_path: Path)
     assert "code\nmore" in note
     assert re.search(r"\s<br>|<br>\s|\s</span>|>\s+<", note.split("1. </span>", 1)[1]) is None
     assert "Here is the note.  This one\ncontains" in doc.notes[0].epub_html  # the EPUB's note is left as it was
+
+
+def test_heading_ids_and_links_as_github_makes_them(tmp_path: Path) -> None:
+    """GitHub's slugs (punctuation dropped, not squeezed; letters of every script kept; repeats
+    numbered -1, -2), so links written for GitHub resolve; ids stay valid and unique."""
+    doc, warnings = convert_text(
+        tmp_path,
+        "## Install & Update\n\n## Überblick\n\n## 日本語の見出し\n\n## FAQ\n\n## FAQ\n\n## 1. Intro\n\n"
+        "[a](#install--update) [b](#%C3%BCberblick) [c](#日本語の見出し) [d](#faq-1) [e](#1-intro) [f](#Install--Update)\n",
+    )
+    assert [h.id for h in doc.headings] == ["install--update", "überblick", "日本語の見出し", "faq", "faq-1", "s-1-intro"]
+    html = doc.epub_html()
+    for target in ("install--update", "überblick", "日本語の見出し", "faq-1", "s-1-intro"):
+        assert f'href="#{target}"' in html
+    assert warnings == []
+
+
+def test_markdown_inside_html_blocks_and_details_without_a_summary(tmp_path: Path) -> None:
+    doc, _ = convert_text(
+        tmp_path,
+        "---\nlang: fr\n---\n"
+        '<div align="center">\n\n**Bold** and [link](#more)\n\n</div>\n\n<details>\n\n- one\n- two\n\n</details>\n\n'
+        "<details>\n<summary>Open</summary>\n\n```sh\nmake\n```\n\n</details>\n\n## More\n",
+    )
+    html = doc.epub_html()
+    assert '<div style="text-align: center"><p><strong>Bold</strong> and <a href="#more">link</a></p>' in html.replace("\n", "")
+    assert "<details><summary>Détails</summary><ul>" in html.replace("\n", "")
+    assert "<details><summary>Open</summary>" in html.replace("\n", "") and "**" not in html
+
+
+def test_command_line_flags_keep_their_dashes(tmp_path: Path) -> None:
+    doc, _ = convert_text(tmp_path, "Run with --verbose or -- in a pinch; pages 10--12 -- see `--help`.\n")
+    assert "Run with --verbose or – in a pinch; pages 10–12 – see <code>--help</code>." in doc.epub_html()
+
+
+def test_toc_marker_lists_the_headings_nested(tmp_path: Path) -> None:
+    doc, _ = convert_text(tmp_path, "[TOC]\n\n## A\n\n### B\n\n## C\n\n`[TOC]` in code stays.\n")
+    html = doc.epub_html().replace("\n", "")
+    assert (
+        '<div class="toc"><ul><li><a href="#a">A</a><ul><li><a href="#b">B</a></li></ul></li><li><a href="#c">C</a></li></ul></div>' in html
+    )
+    assert "<code>[TOC]</code>" in html
+
+
+def test_github_ids_in_other_scripts_are_valid_in_the_epub(tmp_path: Path) -> None:
+    from helpers import assert_epubcheck_clean
+
+    text = "# Заголовок\n\n## Ελληνική ενότητα\n\n## 1. Шаг\n\n## 1. Шаг\n\n[a](#ελληνική-ενότητα) [b](#1-шаг-1)\n\n<details>\n\nMore.\n\n</details>\n"
+    assert build_warnings(tmp_path, text) == []
+    assert_epubcheck_clean(tmp_path / "out" / "article.epub")

@@ -50,7 +50,7 @@ def check_page_list(epub: Path, pdf: Path) -> None:
     chapter = epub_xml(epub, "EPUB/chapter.xhtml")
     headers = [squash("".join(head.itertext())) for head in chapter.iterfind(".//x:thead", NS)]
     # A table that runs onto the next page repeats its header there; the EPUB has it once.
-    tops = [next((top[len(h):] for h in headers if h and top.startswith(h)), top) for top in page_tops(pdf)]
+    tops = [next((top[len(h) :] for h in headers if h and top.startswith(h)), top) for top in page_tops(pdf)]
     after = {n: text[: len(tops[n - 1])] for n, text in text_after_markers(epub).items()}
     assert sorted(after) == list(range(1, len(tops) + 1))
     for number, top in enumerate(tops, start=1):

@@ -108,8 +108,8 @@ CASES = [
     Case("unparsable yaml", "---\ntitle: [oops\n---\n\nx\n", 1,
          ["article.md:2: error: invalid YAML in front matter: expected ',' or ']', but got '<stream end>' "
           "(while parsing a flow sequence)"]),
-    Case("wrong type", "---\ntitle: T\nauthor: {name: x}\n---\n\nx\n", 1,
-         ["article.md:3: error: 'author' must be text or a list of text, not a mapping"]),
+    Case("wrong type", "---\ntitle: T\nauthor: [[x]]\n---\n\nx\n", 1,
+         ["article.md:3: error: 'author[1]' must be a name or a mapping with name, affiliation, email and orcid, not a list"]),
     Case("unknown key", "---\ntitle: T\nautor: Ann\n---\n\nx\n", 0,
          ["article.md:3: warning: unknown key 'autor' ignored (did you mean 'author'?)"]),
     Case("not utf-8", b"# Caf\xe9\n\nx\n", 1,

@@ -35,12 +35,25 @@ def test_title_from_leading_heading_is_not_repeated(tmp_path: Path) -> None:
     assert "# The" not in article.body and "## Part" in article.body
 
 
-def test_title_from_a_later_heading_keeps_it_in_the_body(tmp_path: Path) -> None:
+def test_a_later_section_heading_is_not_the_title(tmp_path: Path) -> None:
     path = tmp_path / "x.md"
     path.write_text("Intro first.\n\n## Section Title\n")
     article = load(path)
-    assert article.meta.title == "Section Title"
+    assert article.meta.title == "x"
     assert "## Section Title" in article.body
+
+
+def test_a_title_from_a_heading_is_its_plain_text(tmp_path: Path) -> None:
+    """README headings carry badges and links: the title keeps only the words."""
+    path = tmp_path / "readme.md"
+    path.write_text(
+        '<p align="center"><img src="logo.png" alt="logo"></p>\n\n'
+        "# nvm [![Tests][3]][4] [![Chat](https://img.shields.io/x.svg)](https://chat) `v0.40` \\*\n\n"
+        "[3]: https://ci/badge.svg\n[4]: https://ci\n\n## Install\n"
+    )
+    article = load(path)
+    assert article.meta.title == "nvm v0.40 *"
+    assert "## Install" in article.body
 
 
 def test_title_from_file_name(tmp_path: Path) -> None:
@@ -118,3 +131,29 @@ def test_output_names_read_from_front_matter(tmp_path: Path, front_matter: str, 
     source.write_text(f"---\n{front_matter}---\n\nText.\n", encoding="utf-8")
     assert output_name(source, {}) == name
     assert output_name(source, {"slug": "given"}) == "given"
+
+
+def test_toml_front_matter(tmp_path: Path) -> None:
+    """Hugo's front matter between +++ lines; its keys' lines are known for messages."""
+    path = tmp_path / "post.md"
+    path.write_text(
+        '+++\ntitle = "Hugo post"\ndate = 2023-09-14T10:00:00Z\ntags = ["a", "b"]\ndraft = false\n[params]\nx = 1\n+++\n\nBody.\n'
+    )
+    warnings: list = []
+    article = load(path, warnings)
+    assert (article.meta.title, article.meta.date.isoformat(), article.meta.keywords) == ("Hugo post", "2023-09-14", ("a", "b"))
+    assert article.body.strip() == "Body." and article.body_line == 9
+    assert [(w.message.split(" ignored")[0], w.line) for w in warnings] == [("unknown key 'params'", None)]  # draft: Hugo's own
+    path.write_text('+++\ntitle = "x"\nnot toml\n+++\n')
+    with pytest.raises(BuildError) as info:
+        load(path)
+    assert info.value.line == 3 and info.value.message.startswith("invalid TOML in front matter")
+
+
+def test_an_override_replaces_a_bad_front_matter_value_before_it_is_checked(tmp_path: Path) -> None:
+    path = tmp_path / "a.md"
+    path.write_text("---\ndate: someday\n---\nText.\n")
+    import datetime as dt
+
+    article = load_article(path, tmp_path, {}, {"date": dt.date(2024, 1, 2)}, [])
+    assert article.meta.date == dt.date(2024, 1, 2)

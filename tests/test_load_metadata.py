@@ -25,18 +25,31 @@ def test_values_are_normalised() -> None:
     [
         ("title", ["a"], "'title' must be text, not a list"),
         ("title", "  ", "'title' must not be empty"),
-        ("author", {"name": "x"}, "'author' must be text or a list of text, not a mapping"),
-        ("date", "31/05/2024", "'date' must be an ISO date such as 2024-05-31, not '31/05/2024'"),
+        ("author", [{"affiliation": "Lab"}], "'author[1]' must have a name (it may also have affiliation, affiliations, email, orcid)"),
+        ("date", "31/05/2024", "'date' must be a date such as 2024-05-31 or 31 May 2024, not '31/05/2024'"),
+        ("date", "30 February 2024", "'date' is not a real date: 30 February 2024 (that month has no day 30)"),
         ("lang", "english language", "'lang' must be a BCP 47 language tag such as en or pt-BR, not 'english language'"),
         ("slug", "My Slug", "'slug' may hold only lower-case letters, digits, '-' and '_', not 'My Slug'"),
         ("url", "example.com", "'url' must be an http(s) URL, not 'example.com'"),
         ("paper", "a3", "'paper' must be one of a4, letter, a5 or WIDTHxHEIGHT such as 148mmx210mm, not 'a3'"),
         ("columns", 3, "'columns' must be a whole number from 1 to 2, not 3"),
         ("booklet", "yes", "'booklet' must be true or false, not 'yes'"),
-        ("booklet_sheet", "Leter", "'booklet_sheet' must be one of auto, same, a5, a4, a3, letter, tabloid or WIDTHxHEIGHT such as 450mmx320mm, not 'Leter' (did you mean 'letter'?)"),
-        ("booklet_sheet", "double", "'booklet_sheet' must be one of auto, same, a5, a4, a3, letter, tabloid or WIDTHxHEIGHT such as 450mmx320mm, not 'double'"),
+        (
+            "booklet_sheet",
+            "Leter",
+            "'booklet_sheet' must be one of auto, same, a5, a4, a3, letter, tabloid or WIDTHxHEIGHT such as 450mmx320mm, not 'Leter' (did you mean 'letter'?)",
+        ),
+        (
+            "booklet_sheet",
+            "double",
+            "'booklet_sheet' must be one of auto, same, a5, a4, a3, letter, tabloid or WIDTHxHEIGHT such as 450mmx320mm, not 'double'",
+        ),
         ("bleed", "3", "'bleed' must be a length such as 3mm, not '3'"),
-        ("pdf_variant", "pdf/z", "'pdf_variant' must be one of pdf/ua-1, pdf/ua-2, pdf/a-1b, pdf/a-2b, pdf/a-3b, pdf/a-4b, pdf/a-2u, pdf/a-3u, pdf/a-4u, pdf/a-4e, pdf/a-4f, pdf/x-1a, pdf/x-3, pdf/x-4, pdf/x-5g, none, not 'pdf/z'"),
+        (
+            "pdf_variant",
+            "pdf/z",
+            "'pdf_variant' must be one of pdf/ua-1, pdf/ua-2, pdf/a-1b, pdf/a-2b, pdf/a-3b, pdf/a-4b, pdf/a-2u, pdf/a-3u, pdf/a-4u, pdf/a-4e, pdf/a-4f, pdf/x-1a, pdf/x-3, pdf/x-4, pdf/x-5g, none, not 'pdf/z'",
+        ),
         ("title", True, "'title' must be text, not true/false"),
     ],
 )
@@ -96,3 +109,23 @@ def test_dates_in_front_matter_still_read_as_dates(tmp_path: Path) -> None:
     meta = load_article(source, tmp_path, {}, {}, []).meta
     assert meta.date.isoformat() == "2024-02-29"
     assert meta.event.date == "2024-03-01"
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["2023-09-14", "14 September 2023", "September 14, 2023", "2023-09-14T10:00:00Z", "14 Sep 2023", "Sept. 14th, 2023", "2023/09/14"],
+)
+def test_dates_as_people_write_them(written: str) -> None:
+    assert check({"date": written}) == {"date": dt.date(2023, 9, 14)}
+
+
+def test_authors_as_text_list_or_maps_and_other_tools_keys() -> None:
+    """Pandoc, Quarto, journal templates: authors as maps (the names are kept), abstract as the
+    summary, tags as keywords."""
+    authors = [{"name": "Ann Lee", "affiliation": "Lab", "orcid": "0000-0002-1825-0097"}, {"name": {"given": "Bo", "family": "Chen"}}, "Cy"]
+    checked = check({"authors": authors, "abstract": "What it is.", "tags": ["a", "b"]})
+    assert checked == {"authors": ("Ann Lee", "Bo Chen", "Cy"), "summary": "What it is.", "keywords": ("a", "b")}
+    assert check({"author": {"name": "Dee", "email": "d@example.org"}}) == {"authors": ("Dee",)}
+    with pytest.raises(BuildError) as info:
+        check({"summary": "One.", "abstract": "Two."})
+    assert (info.value.message, info.value.line) == ("'summary' and 'abstract' both set the summary; keep one", 3)

@@ -44,7 +44,10 @@ def halves(pdf: bytes) -> list[tuple[str, str]]:
     """The text on the left and the right half of each sheet side."""
     with pdfplumber.open(io.BytesIO(pdf)) as document:
         return [
-            tuple((page.crop(box).extract_text() or "").strip() for box in ((0, 0, page.width / 2, page.height), (page.width / 2, 0, page.width, page.height)))
+            tuple(
+                (page.crop(box).extract_text() or "").strip()
+                for box in ((0, 0, page.width / 2, page.height), (page.width / 2, 0, page.width, page.height))
+            )
             for page in document.pages
         ]
 
@@ -84,7 +87,9 @@ def test_letter_pages_on_tabloid_sheets_and_reproducible_bytes() -> None:
 
 
 def test_mixed_page_sizes_are_refused() -> None:
-    mixed = weasyprint.HTML(string="<style>@page :first { size: A5 } @page { size: A4 }</style><p>a</p><p style='break-before: page'>b</p>").write_pdf()
+    mixed = weasyprint.HTML(
+        string="<style>@page :first { size: A5 } @page { size: A4 }</style><p>a</p><p style='break-before: page'>b</p>"
+    ).write_pdf()
     with pytest.raises(ValueError, match="pages of one size"):
         impose_booklet(mixed)
 
@@ -100,7 +105,12 @@ def test_booklet_option_writes_the_booklet_beside_the_handout(tmp_path: Path) ->
     assert pypdf.PdfReader(io.BytesIO(booklet)).page_labels == [f"{a}|{b}" for a, b in sheet_order(total)]
     texts = halves(booklet)
     assert texts[0][1].startswith("Why Joining Professional")
-    padded = [text for (left, right), pair in zip(sheet_order(total), texts, strict=True) for number, text in zip((left, right), pair, strict=True) if number > handout_pages]
+    padded = [
+        text
+        for (left, right), pair in zip(sheet_order(total), texts, strict=True)
+        for number, text in zip((left, right), pair, strict=True)
+        if number > handout_pages
+    ]
     assert padded and all(text.startswith("Notes") for text in padded)  # ruled pages pad the booklet
 
 
@@ -165,7 +175,9 @@ def test_each_page_trim_lands_on_its_half_of_the_sheet_trim(size: str, bleed: st
         for side, number in enumerate((4, 1)):  # read back: "Page N" where its page's trim box puts it
             x, top = first_char(pages.pages[number - 1], -1e9, 1e9)
             half = (front.trimbox[0], fold)[side]
-            assert first_char(front, half, half + (fold - front.trimbox[0])) == pytest.approx((half - front.trimbox[0] + x * scale, top * scale), abs=0.05)
+            assert first_char(front, half, half + (fold - front.trimbox[0])) == pytest.approx(
+                (half - front.trimbox[0] + x * scale, top * scale), abs=0.05
+            )
 
 
 @pytest.mark.parametrize(("size", "sheet"), [("A5", "auto"), ("letter", "same"), ("A4", "auto")])
@@ -187,9 +199,13 @@ def test_marks_at_the_four_corners_bleed_at_the_outer_edges_and_nothing_at_the_f
             assert ink(image, (x - pad, beyond_y[0], x + pad, beyond_y[1]), height, dpmm)  # the vertical arm
     for strip in ((0, by0 - pad), (by1 + pad, height)):  # no page's own marks at the spine, no gap
         assert not ink(image, (fold - 12, strip[0], fold + 12, strip[1]), height, dpmm)
-    white_fold = image.crop((round((fold - 1) * dpmm), round((height - by1 + pad) * dpmm), round((fold + 1) * dpmm), round((height - by0 - pad) * dpmm)))
+    white_fold = image.crop(
+        (round((fold - 1) * dpmm), round((height - by1 + pad) * dpmm), round((fold + 1) * dpmm), round((height - by0 - pad) * dpmm))
+    )
     assert white_fold.convert("L").getextrema()[1] < 60  # the black backgrounds meet at the fold
-    inside = image.crop((round((bx0 + pad) * dpmm), round((height - by1 + pad) * dpmm), round((bx1 - pad) * dpmm), round((height - by0 - pad) * dpmm)))
+    inside = image.crop(
+        (round((bx0 + pad) * dpmm), round((height - by1 + pad) * dpmm), round((bx1 - pad) * dpmm), round((height - by0 - pad) * dpmm))
+    )
     assert inside.convert("L").getextrema()[0] < 60 and sum(inside.convert("L").histogram()[200:]) < inside.width * inside.height * 0.05
 
 

@@ -1,4 +1,4 @@
-"""Each footnote prints on the page that calls it (pressroom/footnotes.py, handout.css)."""
+"""Each footnote prints on the page that calls it (pressroom/render/footnotes.py, handout.css)."""
 
 from __future__ import annotations
 
@@ -60,12 +60,36 @@ def test_a_note_that_does_not_fit_under_a_full_page_takes_its_calling_line_along
     assert calls == notes_at == {1: 1, 2: 3}  # WeasyPrint alone: call 2 on page 2, its note on page 3
 
 
+def test_a_moved_calling_line_keeps_the_epub_page_list_on_the_printed_pages(tmp_path: Path) -> None:
+    """Moving only the calling line splits its paragraph in the print HTML: the page map still
+    counts it as one paragraph, and the paragraph before the break ends at the margin."""
+    from test_convert_pagemap import check_page_list
+
+    filler = " ".join(WORDS * 3)
+    paragraphs = [filler] * 17 + [f"{filler} {filler} Final claim.[^1] {filler}"]
+    notes = "[^1]: Note1text " + " ".join(WORDS * 6) + ".\n"
+    source = write_article(tmp_path, "---\ntitle: Split\n---\n\n" + "\n\n".join(paragraphs) + "\n\n" + notes)
+    run = run_cli(source, "--out", tmp_path / "out", "-q")
+    assert run.code == 0, run.err
+    calls, notes_at = call_and_note_pages(tmp_path / "out" / "article.pdf")
+    assert calls == notes_at and notes_at[1] > 1
+    check_page_list(tmp_path / "out" / "article.epub", tmp_path / "out" / "article.pdf")
+
+
+def test_a_note_taller_than_the_page_is_a_warning_with_its_line(tmp_path: Path) -> None:
+    text = "---\ntitle: Tall\npaper: a5\n---\n\nA claim.[^big]\n\n[^big]: Note1text " + " ".join(WORDS * 80) + ".\n"
+    source = write_article(tmp_path, text)
+    run = run_cli(source, "--out", tmp_path / "out", "--format", "pdf")
+    assert run.code == 0, run.err
+    assert "article.md:8: warning: footnote [^big] is taller than" in run.err
+
+
 def article(draw: st.DrawFn) -> tuple[str, int]:
     paper = draw(st.sampled_from(["a4", "letter", "a5"]))
     columns = draw(st.sampled_from([1, 2]))
     paragraphs, notes = [], []
     for _ in range(draw(st.integers(3, 12))):
-        words = [WORDS[i % len(WORDS)] for i in range(draw(st.integers(8, 120)))]
+        words = [WORDS[i % len(WORDS)] for i in range(draw(st.integers(8, 200)))]
         calls = sorted(draw(st.lists(st.integers(1, len(words)), max_size=2)), reverse=True)
         for position in calls:
             words.insert(position, "CALL")
@@ -73,14 +97,16 @@ def article(draw: st.DrawFn) -> tuple[str, int]:
             if word == "CALL":
                 number = len(notes) + 1
                 words[index] = f"w{number}[^{number}]"
-                length = draw(st.integers(2, 70))
+                length = draw(st.integers(2, 100))
                 notes.append(f"[^{number}]: Note{number}text " + " ".join(WORDS[i % len(WORDS)] for i in range(length)) + ".")
         paragraphs.append(" ".join(words) + ".")
     front = f"---\ntitle: Generated\npaper: {paper}\ncolumns: {columns}\n---\n\n"
     return front + "\n\n".join(paragraphs) + "\n\n" + "\n".join(notes) + "\n", len(notes)
 
 
-@settings(max_examples=20, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(generated=st.composite(article)())
 def test_every_note_prints_on_the_page_of_its_call(tmp_path: Path, generated: tuple[str, int]) -> None:
     text, count = generated

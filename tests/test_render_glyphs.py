@@ -44,7 +44,11 @@ def test_nested_list_bullets_come_from_the_bundled_fonts(tmp_path: Path) -> None
 def test_markers_and_content_a_layout_generates_are_checked(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.pressroom]\n")
     style = '<style>ul ul { list-style-type: circle; } .pointer::before { content: "\\261E  "; }</style>'
-    write_article(tmp_path / "layouts", f'{{% extends "default/handout.html" %}}\n{{% block head %}}{{{{ super() }}}}{style}{{% endblock %}}\n', "handout.html")
+    write_article(
+        tmp_path / "layouts",
+        f'{{% extends "default/handout.html" %}}\n{{% block head %}}{{{{ super() }}}}{style}{{% endblock %}}\n',
+        "handout.html",
+    )
     write_article(
         tmp_path / "content",
         """\
@@ -83,3 +87,9 @@ def test_default_bullets_by_list_depth_unless_a_stylesheet_sets_them() -> None:
     assert generated_characters(styled, lambda href: None) == {}
     page = "<html><head><style>@page { @bottom-left { content: 'Seite ⅰ' } }</style></head><body></body></html>"
     assert generated_characters(page, lambda href: None) == {"ⅰ": ""}
+
+
+def test_a_character_in_a_footnote_is_checked_like_the_body(tmp_path: Path) -> None:
+    write_article(tmp_path, "---\ntitle: Notes\n---\nText.[^a]\n\n[^a]: A note with ▪ in it.\n")
+    run = run_cli("article.md", "--out", "out", "--format", "pdf", cwd=tmp_path)
+    assert warnings_of(run) == ["article.md:6: warning: 1 character(s) not in the bundled fonts are drawn with system fonts: ▪ (U+25AA)"]

@@ -239,7 +239,10 @@ NOTE_SHAPES = {
         ["1. A quote:", "quoted line", "more", "second", "After."],
     ),
     "definition list": ("[^a]: Terms:\n\n    Term  \n    : Definition  \n", ["1. Terms:", "Term", "Definition"]),
-    "code with trailing spaces": ("[^a]: Code:\n\n        x = 1  \n        y = 2\t\n\n    After.  \n", ["1. Code:", "x = 1", "y = 2", "After."]),
+    "code with trailing spaces": (
+        "[^a]: Code:\n\n        x = 1  \n        y = 2\t\n\n    After.  \n",
+        ["1. Code:", "x = 1", "y = 2", "After."],
+    ),
 }
 
 
@@ -254,15 +257,15 @@ def test_a_note_with_white_space_at_a_line_end_builds_and_keeps_its_lines(tmp_pa
         page = pdf.pages[0]
         body_bottom = next(line["bottom"] for line in page.extract_text_lines() if "Closing" in line["text"])
         footer_top = page.height - MARGIN_BOTTOM
-        note_lines = [
-            line["text"] for line in page.extract_text_lines() if body_bottom + 100 < line["top"] < footer_top
-        ]
+        note_lines = [line["text"] for line in page.extract_text_lines() if body_bottom + 100 < line["top"] < footer_top]
     assert note_lines == lines  # each line of the note as written: no source newline forces a break
 
 
 def test_toc_lists_the_headings_with_their_page_numbers_after_the_title_block(tmp_path: Path) -> None:
     filler = "\n\n".join("A paragraph of running text that fills the page. " * 8 for _ in range(9))
-    text = f"---\ntitle: Handbook\ntoc: true\n---\n\n[TOC]\n\n## First part\n\nShort.\n\n### A detail\n\n{filler}\n\n## Second part\n\nEnd.\n"
+    text = (
+        f"---\ntitle: Handbook\ntoc: true\n---\n\n[TOC]\n\n## First part\n\nShort.\n\n### A detail\n\n{filler}\n\n## Second part\n\nEnd.\n"
+    )
     source = write_article(tmp_path, text, "toc.md")
     run = run_cli(source, "--out", tmp_path / "out", "--format", "pdf,epub,html")
     assert run.code == 0, run.err

@@ -138,3 +138,19 @@ def test_options_come_from_project_settings_and_front_matter(tmp_path: Path) -> 
     a, b = pypdf.PdfReader(tmp_path / "out" / "a.pdf"), pypdf.PdfReader(tmp_path / "out" / "b.pdf")
     assert float(a.pages[0].mediabox.width) == pytest.approx(419.5, abs=0.5) and len(a.pages) == 2
     assert float(b.pages[0].mediabox.width) == pytest.approx(612, abs=0.5)
+
+
+def test_a_long_code_block_splits_across_pages_and_a_short_one_stays_whole(tmp_path: Path) -> None:
+    """A code block longer than what is left of a page starts there (at least 3 lines on each
+    page) instead of leaving a gap; a block of 5 lines cannot be split 3 + 3 and stays whole."""
+    filler = "\n\n".join("Words of a paragraph that fills the page. " * 12 for _ in range(3))
+    code = "\n".join(f"long_line_{n:02d} = {n}" for n in range(1, 41))
+    short = "\n".join(f"short_line_{n} = {n}" for n in range(1, 6))
+    (tmp_path / "code.md").write_text(f"# Code\n\n{filler}\n\n```python\n{code}\n```\n\n{filler}\n\n{filler}\n\n```\n{short}\n```\n")
+    run = run_cli("code.md", "--out", "out", "--format", "pdf", cwd=tmp_path)
+    assert run.code == 0, run.err
+    pages = pdf_text(tmp_path / "out" / "code.pdf")
+    long_pages = [i for i, text in enumerate(pages) if "long_line_" in text]
+    assert len(long_pages) == 2 and "long_line_01" in pages[long_pages[0]] and "long_line_40" in pages[long_pages[1]]
+    assert min(pages[i].count("long_line_") for i in long_pages) >= 3
+    assert len([i for i, text in enumerate(pages) if "short_line_" in text]) == 1

@@ -13,7 +13,7 @@ from pressroom.render.layouts import css_string, render
 
 
 def test_content_is_data_never_template_code(tmp_path: Path) -> None:
-    source = write_article(tmp_path, "---\ntitle: \"{{ 7*7 }} <b>bold</b> {% raw %}\"\n---\n\nBody {{ 6*6 }} text.\n")
+    source = write_article(tmp_path, '---\ntitle: "{{ 7*7 }} <b>bold</b> {% raw %}"\n---\n\nBody {{ 6*6 }} text.\n')
     run = run_cli(source, "--out", tmp_path / "out")
     assert run.code == 0, run.err
     epub = tmp_path / "out" / "article.epub"
@@ -52,4 +52,4 @@ def test_template_syntax_errors_name_the_template_and_line(tmp_path: Path) -> No
 
 
 def test_css_string_escapes_quotes_and_markup() -> None:
-    assert css_string('Say "hi" </style>\\') == 'Say \\22 hi\\22  \\3c /style\\3e \\5c '
+    assert css_string('Say "hi" </style>\\') == "Say \\22 hi\\22  \\3c /style\\3e \\5c "

@@ -121,3 +121,27 @@ def test_an_output_folder_that_is_a_file(tmp_path: Path) -> None:
     assert run.code == 1
     assert f"cannot write {tmp_path}/out/dist/professional-organizations.pdf: Not a directory" in run.err, run.err
     assert "Traceback" not in run.err
+
+
+def test_ctrl_c_waits_for_the_renames_that_put_outputs_in_place(tmp_path: Path) -> None:
+    """A Ctrl-C that arrives while an article's outputs are renamed into place is delivered
+    after the renames: no previous version is left kept aside, nothing is half swapped."""
+    import signal
+
+    from pressroom.store import files as store
+
+    first, second = tmp_path / "a.pdf", tmp_path / "a.epub"
+    replace_outputs({first: b"old pdf", second: b"old epub"})
+    real_swap = store._swap_in
+
+    def swap_and_interrupt(staged: Path, target: Path) -> Path | None:
+        os.kill(os.getpid(), signal.SIGINT)  # arrives in the middle of the swaps
+        return real_swap(staged, target)
+
+    store._swap_in = swap_and_interrupt  # type: ignore[assignment]
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            replace_outputs({first: b"new pdf", second: b"new epub"})
+    finally:
+        store._swap_in = real_swap  # type: ignore[assignment]
+    assert files(tmp_path) == {"a.pdf": b"new pdf", "a.epub": b"new epub"}

@@ -44,7 +44,9 @@ def _ffi_source() -> str:
 
 
 def _shape() -> str | None:
-    if not re.search(r"^import cffi$", source := _ffi_source(), re.MULTILINE) or not re.search(r"^ffi = cffi\.FFI\(\)$", source, re.MULTILINE):
+    if not re.search(r"^import cffi$", source := _ffi_source(), re.MULTILINE) or not re.search(
+        r"^ffi = cffi\.FFI\(\)$", source, re.MULTILINE
+    ):
         return "weasyprint/text/ffi.py no longer makes its FFI with `ffi = cffi.FFI()`"
     declarations = weasyprint_declarations()
     if precompiled_ffi(declarations) is None:
@@ -147,7 +149,9 @@ def precompile_declarations(path: Path = PRECOMPILED_PATH) -> Path:
     partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     make_py_source(builder, PRECOMPILED_MODULE.rsplit(".", 1)[1], str(partial))
     with partial.open("a", encoding="utf-8") as stream:
-        stream.write(f'\n# The SHA-256 of the declarations this was made from (pressroom.accel.ffi).\nDECLARATIONS_SHA256 = "{declarations_digest(source)}"\n')
+        stream.write(
+            f'\n# The SHA-256 of the declarations this was made from (pressroom.accel.ffi).\nDECLARATIONS_SHA256 = "{declarations_digest(source)}"\n'
+        )
     os.replace(partial, path)
     return path
 

@@ -53,7 +53,12 @@ def _shape() -> str | None:
     weasyprint = load_weasyprint()
     from weasyprint import logger, urls
 
-    for owner, name in [(weasyprint, "_find_base_url"), (urls, "ensure_url"), (urls, "URLFetcher"), (cssselect2.ElementWrapper, "from_html_root")]:
+    for owner, name in [
+        (weasyprint, "_find_base_url"),
+        (urls, "ensure_url"),
+        (urls, "URLFetcher"),
+        (cssselect2.ElementWrapper, "from_html_root"),
+    ]:
         if not callable(getattr(owner, name, None)):
             return f"{owner.__name__}.{name} is missing"
     if not hasattr(logger, "PROGRESS_LOGGER"):
@@ -74,8 +79,7 @@ MAX_DEPTH = 256  # deeper documents are left to WeasyPrint (the copy below recur
 
 #: Elements allowed inside a paragraph (HTML5 closes an open <p> before any other start tag).
 PHRASING = frozenset(
-    "a abbr b bdi bdo br cite code data del dfn em i img ins kbd mark q rp rt ruby s samp small "
-    "span strong sub sup time u var".split()
+    "a abbr b bdi bdo br cite code data del dfn em i img ins kbd mark q rp rt ruby s samp small span strong sub sup time u var".split()
 )  # not <wbr>: libxml2 does not know it is void, and puts what follows inside it
 #: Start tags allowed in the body (besides PHRASING): none of them is moved, merged or renamed by
 #: HTML5 parsing when the markup is well nested and obeys the checks in _Scanner.start_in_body.

@@ -29,7 +29,17 @@ from typing import Any
 
 from . import Patch, install_once, load_weasyprint
 
-_CACHEABLE_KEYWORDS = {"url", "url_fetcher", "media_type", "font_config", "counter_style", "color_profiles", "page_rules", "layers", "_check_mime_type"}
+_CACHEABLE_KEYWORDS = {
+    "url",
+    "url_fetcher",
+    "media_type",
+    "font_config",
+    "counter_style",
+    "color_profiles",
+    "page_rules",
+    "layers",
+    "_check_mime_type",
+}
 _parsed: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], Any]] = weakref.WeakKeyDictionary()
 
 
@@ -69,9 +79,7 @@ def reuse_layout_stylesheets(weasyprint: Any) -> bool:
     (idempotent). Whether it does."""
     from weasyprint import css as css_module
 
-    return install_once(
-        PATCH, lambda: _install(weasyprint, css_module), lambda: getattr(css_module.CSS, "reuses_layout_sheets", False)
-    )
+    return install_once(PATCH, lambda: _install(weasyprint, css_module), lambda: getattr(css_module.CSS, "reuses_layout_sheets", False))
 
 
 def _install(weasyprint: Any, css_module: Any) -> None:

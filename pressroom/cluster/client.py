@@ -98,7 +98,9 @@ class ClusterBuild:
         try:
             self.client.wait_for_workers(1, timeout=WORKER_WAIT_SECONDS)
         except (OSError, TimeoutError) as exc:
-            raise ClusterError(f"the Dask scheduler at {self.address} has no workers (waited {WORKER_WAIT_SECONDS:.0f} s): {_reason(exc)}", 2) from None
+            raise ClusterError(
+                f"the Dask scheduler at {self.address} has no workers (waited {WORKER_WAIT_SECONDS:.0f} s): {_reason(exc)}", 2
+            ) from None
         self.client.register_plugin(PressroomPlugin(), name="pressroom")
         ours = versions()
         for worker, theirs in sorted(self.client.run(versions).items()):
@@ -189,7 +191,9 @@ class ClusterBuild:
         answered: dict[int, ArticleResult] = {}
         pending: list[int] = []
         for index, source in enumerate(sources):
-            cached = build_article_if_cached(source, project, self.out_dir, self.formats, self.overrides, self.cache) if self.cache else None
+            cached = (
+                build_article_if_cached(source, project, self.out_dir, self.formats, self.overrides, self.cache) if self.cache else None
+            )
             if cached is not None:
                 answered[index] = cached
             else:
@@ -266,7 +270,9 @@ class ClusterBuild:
             keep_outputs(result, clock, self.out_dir, remote.slug, remote.outputs, self.formats)
             if self.cache:
                 own = project_for(source, project, [])
-                record(result, clock, self.cache, self.out_dir, self.formats, key, recorded_reads(source, remote.reads, own.layout_search_path))
+                record(
+                    result, clock, self.cache, self.out_dir, self.formats, key, recorded_reads(source, remote.reads, own.layout_search_path)
+                )
         return result
 
     def _connected(self) -> bool:

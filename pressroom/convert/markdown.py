@@ -2,8 +2,8 @@
 
 Steps, in order (each a small function below):
 
-1. Python-Markdown with the extensions authors expect (a fresh converter per article; fenced
-   code through pymdownx.superfences, so fences work inside lists, admonitions and footnotes);
+1. the Markdown parsed as CommonMark with GitHub's extensions and the ones authors of
+   Python-Markdown and MkDocs documents expect (markdown-it-py; see :mod:`.commonmark`);
 2. raw HTML checked and sanitised against an allow-list (nh3), with a warning per removal;
 3. the fragment repaired into a tree that is valid XHTML (content model, ids, links);
 4. images resolved inside the project and wrapped as figures when alone in a paragraph;
@@ -15,48 +15,21 @@ from __future__ import annotations
 
 import copy
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit
-from xml.etree import ElementTree
 
 import lxml.etree as etree
 import lxml.html
 import nh3
 
+from pressroom.convert import commonmark
+from pressroom.convert.commonmark import CONTROL_REFERENCE
 from pressroom.convert.pagemap import INDEX, PageStart, insert_markers, number_elements
 from pressroom.load.assets import PRINT_SRC, Image, ImageResolver
 from pressroom.load.sandbox import Sandbox
 from pressroom.model import Article, BuildError, Warnings, warn
-
-if TYPE_CHECKING:
-    import markdown
-
-EXTENSIONS = [
-    "abbr",
-    "admonition",
-    "attr_list",
-    "def_list",
-    "footnotes",
-    "md_in_html",
-    "pymdownx.highlight",
-    "pymdownx.magiclink",
-    "pymdownx.superfences",
-    "pymdownx.tasklist",
-    "sane_lists",
-    "smarty",
-    "tables",
-    "toc",
-]
-EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
-    # Fences also inside lists, admonitions and footnotes; Pygments classes, no JavaScript.
-    "pymdownx.highlight": {"css_class": "codehilite", "guess_lang": False, "use_pygments": True},
-    "footnotes": {"SEPARATOR": "-", "BACKLINK_TEXT": "↩"},
-    "toc": {"permalink": False},
-    "pymdownx.magiclink": {"hide_protocol": False, "repo_url_shortener": False},
-    "pymdownx.tasklist": {"custom_checkbox": False, "clickable_checkbox": False},
-}
 
 ALLOWED_TAGS = {
     "a", "abbr", "article", "aside", "b", "bdi", "bdo", "blockquote", "br", "caption", "cite", "code",
@@ -85,6 +58,9 @@ ALLOWED_ATTRIBUTES = {
     "colgroup": {"span"},
     "details": {"open"},
 }
+ALIGNED = ("div", "p", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "img")  # align="center", as READMEs write
+for _tag in ALIGNED:
+    ALLOWED_ATTRIBUTES[_tag] = ALLOWED_ATTRIBUTES.get(_tag, set()) | {"align"}
 URL_SCHEMES = {"http", "https", "mailto", "tel", "data", "file"}  # file: is kept so that it is refused by name
 # Nothing that sizes or positions boxes: an inline width or margin could push text off the page.
 STYLE_PROPERTIES = {"text-align", "vertical-align", "color", "background-color", "font-style", "font-weight"}
@@ -154,6 +130,10 @@ class Document:
         return tree
 
 
+#: The text a printed handout shows, notes included, less the notes' links back to their calls.
+PRINTED_TEXT = ".//text()[not(ancestor::a[contains(concat(' ', normalize-space(@class), ' '), ' footnote-backref ')])]"
+
+
 def source_line(article: Article, *needles: str) -> int | None:
     """The first line of ``article`` where all ``needles`` appear (for messages)."""
     for index, line in enumerate(article.body.split("\n")):
@@ -172,10 +152,6 @@ def locate_reference(article: Article, reference: str) -> int | None:
         if line is not None:
             return line
     return source_line(article, reference[:60]) if reference else None
-
-
-# A character reference the HTML parser turns into a character XML forbids (&#12;, &#x1b;, &#xFFFE;).
-CONTROL_REFERENCE = re.compile(r"&#(?:0*(?:[0-8]|1[124-9]|2[0-9]|3[01]|127)|[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F]|7[fF]|[fF]{3}[eEfF]));")
 
 
 def remove_control_characters(root: lxml.html.HtmlElement) -> bool:
@@ -198,7 +174,8 @@ def remove_control_characters(root: lxml.html.HtmlElement) -> bool:
 
 
 def markdown_to_html(article: Article, warnings: Warnings) -> str:
-    """Run Python-Markdown with a fresh converter; refuse absurd nesting rather than crash."""
+    """Parse the Markdown (CommonMark and GitHub's extensions, see :mod:`.commonmark`); refuse
+    absurd nesting rather than crash; warn about unused footnotes and table-like paragraphs."""
     body = article.body
     match = CONTROL_CHARACTERS.search(body)
     if match:
@@ -209,28 +186,14 @@ def markdown_to_html(article: Article, warnings: Warnings) -> str:
     if depth_line is not None:
         line = article.body_line + depth_line
         raise BuildError(f"blocks nested more than {MAX_NESTING} levels deep; flatten the structure", article.display_path, line)
-    import markdown  # here: a process that only receives converted documents does not load it
-
-    table_like: list[str] = []
-    converter = markdown.Markdown(extensions=[*markdown_extensions(), table_like_paragraphs(table_like)], output_format="html")
     try:
-        html = converter.convert(body)
+        parsed = commonmark.render(body, table_like_rows)
     except RecursionError:
         raise BuildError("the Markdown is nested too deeply to convert", article.display_path, article.body_line) from None
-    report_broken_tables(article, table_like, warnings)
-    return html
-
-
-def markdown_extensions() -> list[markdown.Extension]:
-    """Fresh instances of :data:`EXTENSIONS`, configured. Made here from their modules: given
-    names, Python-Markdown first looks each one up among the installed packages' entry points,
-    which loads ``importlib.metadata`` and reads every package's metadata (~40 ms a process)."""
-    import importlib
-
-    return [
-        importlib.import_module(name if "." in name else f"markdown.extensions.{name}").makeExtension(**EXTENSION_CONFIGS.get(name, {}))
-        for name in EXTENSIONS
-    ]
+    report_broken_tables(article, parsed.table_like, warnings)
+    for label in parsed.unused_notes:
+        warn(warnings, f"footnote [^{label}] is never referenced; left out", article.display_path, source_line(article, f"[^{label}]:"))
+    return parsed.html
 
 
 # A pipe-table delimiter row (`|---|:--:|`, `--|--`): dashes and colons in at least one pipe-separated cell.
@@ -264,46 +227,13 @@ def table_problem(rows: list[str]) -> str:
     return "a table must start a block: leave a blank line before its header row"
 
 
-def table_like_paragraphs(found: list[str]) -> markdown.Extension:
-    """A Python-Markdown extension: a paragraph whose lines look like pipe-table rows (the table
-    extension refused them) is remembered in ``found`` for a warning, and the dashes of its
-    delimiter rows are kept as typed instead of being turned into en and em dashes. Made here: Python-Markdown is imported only when converting."""
-    from markdown import Extension
-    from markdown.blockprocessors import ParagraphProcessor
-
-    class Paragraph(ParagraphProcessor):
-        def run(self, parent: ElementTree.Element, blocks: list[str]) -> None:
-            rows = table_like_rows(blocks[0]) if blocks else []
-            if rows:
-                found.append(blocks[0])
-                lines = blocks[0].split("\n")
-                blocks[0] = "\n".join(line.replace("-", "\\-") if DELIMITER_ROW.match(line.strip()) else line for line in lines)
-            super().run(parent, blocks)
-
-    class TableLikeParagraphs(Extension):
-        def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Python-Markdown's name)
-            md.parser.blockprocessors.register(Paragraph(md.parser), "paragraph", 10)
-
-    return TableLikeParagraphs()
-
-
-def report_broken_tables(article: Article, found: list[str], warnings: Warnings) -> None:
+def report_broken_tables(article: Article, found: list[tuple[str, int]], warnings: Warnings) -> None:
     """Warn about each paragraph that looks like a table but is printed as lines of text, at the
-    line of its first table-like row (the paragraph is found by all its lines, in order: a sound
-    table may have the same header row)."""
-    body_lines = [line.strip().lstrip("> ").strip() for line in article.body.split("\n")]
-    start = 0
-    for block in found:
-        lines = [line.strip() for line in block.split("\n")]
+    line of its first table-like row."""
+    for block, first_line in found:
         rows = table_like_rows(block)
-        matches = (i for i in range(start, len(body_lines) - len(lines) + 1) if body_lines[i : i + len(lines)] == lines)
-        index = next(matches, None)
-        if index is not None:
-            start = index + len(lines)
-            index += lines.index(rows[0])
-        else:  # the block was rewritten on its way (an HTML placeholder): its first row will do
-            index = next((i for i, line in enumerate(body_lines) if line == rows[0]), None)
-        line = article.body_line + index if index is not None else None
+        index = [line.strip() for line in block.split("\n")].index(rows[0])
+        line = article.body_line + first_line + index if first_line >= 0 else None
         message = f"these lines look like a table but are printed as text: {table_problem(rows)}"
         warn(warnings, message, article.display_path, line)
 
@@ -328,7 +258,7 @@ def deepest_nesting(body: str) -> int | None:
     return None
 
 
-TASK_CHECKBOX = re.compile(r'<input type="checkbox" disabled( checked)?/>')
+TASK_CHECKBOX = re.compile(r"<input class=\"task-list-item-checkbox\"(?: disabled=\"\")? type=\"checkbox\"( checked=\"\")?>")
 
 
 def task_boxes(html: str) -> str:
@@ -370,11 +300,7 @@ def report_removed_html(html: str, article: Article, warnings: Warnings) -> None
                 continue
             if name not in allowed:
                 seen.add(key)
-                line = (
-                    source_line(article, f"<{tag}", f"{name}=")
-                    or source_line(article, f"{name}=")
-                    or source_line(article, name)
-                )
+                line = source_line(article, f"<{tag}", f"{name}=") or source_line(article, f"{name}=") or source_line(article, name)
                 warn(warnings, f"attribute '{name}' removed from <{tag}>", article.display_path, line)
             elif name in {"href", "src"} and re.match(r"^\s*[a-z][a-z0-9+.-]*:", value, re.I):
                 scheme = value.strip().split(":", 1)[0].lower()
@@ -459,19 +385,43 @@ def repair_lists(root: lxml.html.HtmlElement) -> None:
                 child.addnext(item)
 
 
-def fix_ids(root: lxml.html.HtmlElement) -> None:
-    """Give every heading an id and make all ids unique and free of whitespace."""
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+def github_slug(text: str) -> str:
+    """The anchor GitHub gives a heading (github-slugger): lower case, every character that is
+    not a letter, mark, digit, ``_``, ``-`` or space removed, spaces made hyphens. Letters of
+    every script are kept; ``Install & Update`` → ``install--update``."""
+    kept = (c for c in text.strip().lower() if c in " -" or unicodedata.category(c)[0] in "LMN" or unicodedata.category(c) == "Pc")
+    return "".join(kept).replace(" ", "-")
+
+
+def fix_ids(root: lxml.html.HtmlElement) -> dict[str, str]:
+    """Give every heading an id as GitHub makes it (duplicates numbered ``-1``, ``-2``…) and make
+    all ids unique, free of white space and valid XML names (an id that cannot start one gets
+    ``s-`` before it). Returns the anchors links may be written with — each heading's GitHub
+    slug and the older Python-Markdown-like slug — mapped to the id it got."""
     seen: set[str] = set()
+    occurrences: dict[str, int] = {}
+    aliases: dict[str, str] = {}
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue
         ident = element.get("id")
-        if ident is None and element.tag in {"h1", "h2", "h3", "h4", "h5", "h6"}:
-            ident = re.sub(r"[^\w-]+", "-", element.text_content().strip().lower()).strip("-") or "section"
+        names: list[str] = []
+        if ident is None and element.tag in HEADINGS:
+            text = element.text_content()
+            base = github_slug(text) or "section"
+            ident = base
+            while ident in occurrences:
+                occurrences[base] += 1
+                ident = f"{base}-{occurrences[base]}"
+            occurrences[ident] = 0
+            names = [ident, re.sub(r"[^\w-]+", "-", text.strip().lower()).strip("-")]
         if ident is None:
             continue
         ident = re.sub(r"\s+", "-", ident.strip()) or "id"
-        if ident[0].isdigit() or ident[0] in "-.":
+        if ident[0].isdigit() or ident[0] in "-._" or unicodedata.category(ident[0])[0] in "MN":
             ident = "s-" + ident
         base, n = ident, 2
         while ident in seen:
@@ -479,10 +429,14 @@ def fix_ids(root: lxml.html.HtmlElement) -> None:
             n += 1
         seen.add(ident)
         element.set("id", ident)
+        for name in names:
+            aliases.setdefault(name, ident)
+    return {name: ident for name, ident in aliases.items() if name not in seen}
 
 
-def fix_links(root: lxml.html.HtmlElement, article: Article, warnings: Warnings) -> None:
-    """Keep working links; turn links to missing anchors or unpackaged files into plain text."""
+def fix_links(root: lxml.html.HtmlElement, article: Article, warnings: Warnings, aliases: dict[str, str]) -> None:
+    """Keep working links (a link to a heading written as on GitHub is pointed at its id); turn
+    links to missing anchors or unpackaged files into plain text."""
     ids = {el.get("id") for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
     for link in list(root.iter("a")):
         href = (link.get("href") or "").strip()
@@ -494,7 +448,11 @@ def fix_links(root: lxml.html.HtmlElement, article: Article, warnings: Warnings)
             continue
         if href.startswith("#"):
             target = unquote(href[1:])
-            if target in ids:
+            found = (
+                next((name for name in (target, target.lower()) if name in ids), None) or aliases.get(target) or aliases.get(target.lower())
+            )
+            if found:
+                link.set("href", f"#{found}")
                 continue
             reason = f"link to '#{target}' has no matching heading or anchor"
         else:
@@ -504,6 +462,59 @@ def fix_links(root: lxml.html.HtmlElement, article: Article, warnings: Warnings)
         warn(warnings, f"{reason}; kept as text", article.display_path, locate_reference(article, href))
         link.attrib.pop("href", None)
         link.tag = "span"
+
+
+def move_alignment(root: lxml.html.HtmlElement) -> None:
+    """``align="center"`` (obsolete, but in every other README) becomes ``text-align`` in the
+    element's style; on an image it is dropped."""
+    for element in root.iter(*ALIGNED):
+        align = (element.attrib.pop("align", None) or "").strip().lower()
+        if align in {"left", "right", "center", "justify"} and element.tag != "img":
+            element.set("style", "; ".join(filter(None, [f"text-align: {align}", element.get("style")])))
+
+
+def insert_toc(root: lxml.html.HtmlElement) -> None:
+    """A paragraph that is only ``[TOC]`` becomes the list of the article's headings, nested by
+    level (Python-Markdown's and MkDocs' table-of-contents marker)."""
+    markers = [p for p in root.iter("p") if (p.text or "").strip() == "[TOC]" and not len(p)]
+    if not markers:
+        return
+    headings = [h for h in root.iter(*HEADINGS) if h.get("id")]
+    for marker in markers:
+        toc = etree.Element("div", {"class": "toc"})
+        stack: list[tuple[int, etree._Element]] = [(0, etree.SubElement(toc, "ul"))]
+        for heading in headings:
+            level = int(heading.tag[1])
+            while len(stack) > 1 and stack[-1][0] >= level:
+                stack.pop()
+            item = etree.SubElement(stack[-1][1], "li")
+            link = etree.SubElement(item, "a", {"href": f"#{heading.get('id')}"})
+            link.text = " ".join(heading.text_content().split())
+            stack.append((level, etree.SubElement(item, "ul")))
+        for empty in [ul for ul in toc.iter("ul") if not len(ul)]:
+            empty.getparent().remove(empty)  # type: ignore[union-attr]
+        toc.tail = marker.tail
+        marker.getparent().replace(marker, toc)
+
+
+SUMMARY = {"en": "Details", "fr": "Détails", "de": "Details", "es": "Detalles", "it": "Dettagli", "pt": "Detalhes",
+           "nl": "Details", "sv": "Detaljer", "da": "Detaljer", "nb": "Detaljer", "fi": "Tiedot", "pl": "Szczegóły",
+           "cs": "Podrobnosti", "ru": "Подробности", "uk": "Подробиці", "ja": "詳細", "zh": "详情", "ko": "세부 정보"}  # fmt: skip
+
+
+def add_summaries(root: lxml.html.HtmlElement, lang: str) -> None:
+    """A ``<details>`` without a ``<summary>`` (valid HTML, invalid in an EPUB) gets one, in the
+    article's language."""
+    for details in root.iter("details"):
+        if len(details) and details[0].tag == "summary" and not (details.text or "").strip():
+            continue
+        summary = details.find("summary")
+        if summary is None:
+            summary = etree.Element("summary")
+            summary.text = SUMMARY.get(lang.split("-")[0].lower(), SUMMARY["en"])
+        summary.tail = details.text
+        details.text = None
+        details.insert(0, summary)
 
 
 def wrap_figures(root: lxml.html.HtmlElement) -> None:
@@ -803,15 +814,19 @@ def convert(article: Article, sandbox: Sandbox, warnings: Warnings, prefix: str 
     if remove_control_characters(root):
         line = next((article.body_line + i for i, text in enumerate(article.body.split("\n")) if CONTROL_REFERENCE.search(text)), None)
         warn(warnings, CONTROL_WARNING, article.display_path, line)
+    move_alignment(root)
     repair_content_model(root)
     repair_lists(root)
-    fix_ids(root)
-    fix_links(root, article, warnings)
+    aliases = fix_ids(root)
+    insert_toc(root)
+    add_summaries(root, article.meta.lang)
+    fix_links(root, article, warnings, aliases)
     images = ImageResolver(article, sandbox, warnings, prefix).resolve_all(root, lambda src: locate_reference(article, src))
     wrap_figures(root)
     mark_tables(root)
     if prefix:
         prefix_ids(root, prefix)
+    words = "".join(root.xpath(PRINTED_TEXT))  # the notes' too: they are printed in the same fonts
     notes = referenced_notes(lift_notes(root), root, article, warnings)
     report_undefined_notes(root, article, warnings)
     number_elements(root, prefix)
@@ -820,6 +835,11 @@ def convert(article: Article, sandbox: Sandbox, warnings: Warnings, prefix: str 
         headings=collect_headings(root),
         notes=epub_notes(notes),
         images=images,
-        text=" ".join([article.meta.title, *filter(None, [article.meta.subtitle, *article.meta.authors]), root.text_content()]),
+        text=" ".join([article.meta.title, *filter(None, [article.meta.subtitle, *article.meta.authors]), words]),
         tree=root,
     )
+
+
+def load_parser() -> None:
+    """Import and configure the Markdown parser now (a worker does it once, when it starts)."""
+    commonmark.parser()

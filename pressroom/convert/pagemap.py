@@ -95,4 +95,3 @@ def _insert_in_text(element: etree._Element, offset: int, span: etree._Element) 
             holder.addnext(span)
         return
     element.append(span)  # the text changed in layout beyond recognition: end of the element
-

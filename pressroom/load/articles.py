@@ -14,17 +14,19 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from pressroom.load.metadata import Metadata, check_fields
+from pressroom.load.metadata import ALIASES, FIELDS, Metadata, check_fields
 from pressroom.model import Article, BuildError, Warnings, display_path
 
 FRONT_MATTER_FENCE = re.compile(r"^---[ \t]*$")
 FRONT_MATTER_END = re.compile(r"^(---|\.\.\.)[ \t]*$")
+TOML_FENCE = re.compile(r"^\+\+\+[ \t]*$")  # Hugo's TOML front matter
 MAX_ARTICLE_BYTES = 4 * 1024 * 1024
 PACK_SUFFIX = ".pack.yaml"  # a reader pack: several articles in one book (see packs.py)
 
 
 def is_pack(path: Path) -> bool:
     return path.name.endswith(PACK_SUFFIX)
+
 
 ATX_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
 
@@ -77,8 +79,7 @@ def read_text(path: Path) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise BuildError(
-            f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8, "
-            f"e.g. iconv -f latin1 -t utf-8",
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8, e.g. iconv -f latin1 -t utf-8",
             where,
             line,
         ) from None
@@ -86,11 +87,17 @@ def read_text(path: Path) -> str:
 
 
 def split_front_matter(text: str, where: str) -> tuple[dict[str, Any], dict[str, int], str, int]:
-    """Separate a leading ``---`` YAML block from the body.
+    """Separate a leading ``---`` YAML block (or Hugo's ``+++`` TOML block) from the body.
 
     Returns (values, line of each key, body, line where the body starts).
     """
     lines = text.split("\n")
+    if lines and TOML_FENCE.match(lines[0]):
+        end = next((index for index in range(1, len(lines)) if TOML_FENCE.match(lines[index])), None)
+        if end is None:
+            raise BuildError("front matter opened with '+++' is never closed", where, 1)
+        values, key_lines = parse_toml_mapping("\n".join(lines[1:end]), where, first_line=2)
+        return values, key_lines, "\n".join(lines[end + 1 :]), end + 2
     if not lines or not FRONT_MATTER_FENCE.match(lines[0]):
         return {}, {}, text, 1
     end = closing_fence(lines)
@@ -130,6 +137,7 @@ def _text_date_loader() -> type:
 def parse_yaml_mapping(block: str, where: str, first_line: int) -> tuple[dict[str, Any], dict[str, int]]:
     """Parse a YAML mapping, remembering the line of each top-level key."""
     import yaml
+
     try:
         node = yaml.compose(block, Loader=yaml.SafeLoader)
         values = load_yaml(block)
@@ -158,6 +166,30 @@ def parse_yaml_mapping(block: str, where: str, first_line: int) -> tuple[dict[st
     return {str(k): v for k, v in values.items()}, key_lines
 
 
+TOML_KEY = re.compile(r"""^[ \t]*("[^"]+"|'[^']+'|[A-Za-z0-9_-]+)[ \t]*=""")
+
+
+def parse_toml_mapping(block: str, where: str, first_line: int) -> tuple[dict[str, Any], dict[str, int]]:
+    """Parse TOML front matter, remembering the line of each top-level key."""
+    import tomllib
+
+    try:
+        values = tomllib.loads(block)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        line = first_line + int(match.group(1)) - 1 if match else first_line
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc)) or "invalid TOML"
+        raise BuildError(f"invalid TOML in front matter: {message}", where, line) from None
+    key_lines: dict[str, int] = {}
+    for index, text in enumerate(block.split("\n")):
+        if text.lstrip().startswith("["):
+            break  # a table: what follows belongs to it
+        match = TOML_KEY.match(text)
+        if match:
+            key_lines.setdefault(match.group(1).strip("\"'"), first_line + index)
+    return values, key_lines
+
+
 def slugify(text: str) -> str:
     """A file-name-safe slug: ASCII lower case words joined by '-'."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
@@ -169,10 +201,24 @@ SETEXT_UNDERLINE = re.compile(r"^(=+|-+)[ \t]*$")
 HTML_HEADING = re.compile(r"<h([1-6])\b[^>]*>(.*?)</h\1\s*>", re.I | re.S)
 
 
+IMAGE = re.compile(r"!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])?")
+LINK = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\[[^\]]*\])?")
+
+
 def _plain(text: str) -> str:
+    """A heading's words, as a title: no images or badges, no link, emphasis or code syntax."""
+    import html
+
+    text = re.sub(r"<img\b[^>]*>", "", text, flags=re.I)
     text = re.sub(r"<[^>]+>", "", text)
-    text = re.sub(r"[*_`]|\{:?[^}]*\}\s*$", "", text)
-    return re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text).strip()
+    text = re.sub(r"\s*\{:?\s*[#.][^}]*\}\s*$", "", text)  # an attribute list
+    previous = None
+    while previous != text:  # badges are images inside links: [![Tests][3]][4]
+        previous = text
+        text = LINK.sub(lambda m: m.group(1), IMAGE.sub("", text))
+    text = re.sub(r"(?<![\w\\])[*_]+|(?<!\\)[*_]+(?!\w)|`+", "", text)
+    text = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)
+    return " ".join(html.unescape(text).split())
 
 
 def headings(body: str) -> list[tuple[int, str, int, bool]]:
@@ -214,16 +260,16 @@ def headings(body: str) -> list[tuple[int, str, int, bool]]:
 
 
 def title_heading(body: str) -> tuple[str, int, int, bool] | None:
-    """The heading that names a document without a title: its first level-1 heading, else its
-    first heading of any level. Returns (text, line index, lines it spans, whether it leads)."""
+    """The heading that names a document without a title: its first heading, when that is a
+    level-1 heading (a logo or badges may come before it); a document that starts with sections
+    has none. Returns (text, line index, lines it spans, whether it leads the document)."""
     found = headings(body)
-    if not found:
+    if not found or found[0][0] != 1:
         return None
-    chosen = next((h for h in found if h[0] == 1), found[0])
-    level, text, index, _ = chosen
+    level, text, index, leads = found[0]
     lines = body.split("\n")
     setext = not ATX_HEADING.match(lines[index]) and not HTML_HEADING.search(lines[index])
-    return text, index, 2 if setext else 1, level == 1 and chosen is found[0]
+    return text, index, 2 if setext else 1, leads
 
 
 def without_heading(body: str, index: int, span: int) -> str:
@@ -279,7 +325,9 @@ def load_article(
     text = read_text(source)
     raw, key_lines, body, body_line = split_front_matter(text, where)
     fields = dict(defaults)
-    fields.update(check_fields(raw, where, key_lines, warnings))
+    # a key set with -M replaces the front matter's before it is checked: -M can mend a bad value
+    overridden = frozenset(key for key in raw if FIELDS.get(ALIASES.get(key, key), ("",))[0] in overrides)
+    fields.update(check_fields(raw, where, key_lines, warnings, ignore=overridden))
     fields.update(overrides)
     if "title" not in fields:
         heading = title_heading(body)

@@ -89,9 +89,7 @@ def read_image_file(article: Article, reference: str, what: str, line: int | Non
     data = path.read_bytes()
     media_type = sniff_media_type(data)
     if media_type is None:
-        raise BuildError(
-            f"{what} '{reference}' is not a PNG, JPEG, GIF, WebP or SVG image", article.display_path, line
-        )
+        raise BuildError(f"{what} '{reference}' is not a PNG, JPEG, GIF, WebP or SVG image", article.display_path, line)
     return path, data, media_type
 
 
@@ -162,9 +160,7 @@ class ImageResolver:
         self.warnings = warnings
         self.images: dict[str, Image] = {}
 
-    def _add(
-        self, key: str, stem: str, data: bytes, media_type: str, source: Path | None, line: int | None = None, alt: str = ""
-    ) -> Image:
+    def _add(self, key: str, stem: str, data: bytes, media_type: str, source: Path | None, line: int | None = None, alt: str = "") -> Image:
         if key not in self.images:
             if media_type == "image/svg+xml":
                 data, removed = clean_svg(data, stem, self.article.display_path, line)

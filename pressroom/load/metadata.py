@@ -84,6 +84,8 @@ class Event:
 
     def line(self) -> str:
         return " · ".join(filter(None, [self.name, self.date, self.place]))
+
+
 LANG_PATTERN = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 
@@ -139,7 +141,7 @@ def _text(key: str, value: Any) -> str:
 
 def _text_list(key: str, value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
-        items = [value] if key in ("author", "editor") else [part for part in value.split(",")]
+        items = [part for part in value.split(",")]
     elif isinstance(value, list):
         items = value
     else:
@@ -148,7 +150,36 @@ def _text_list(key: str, value: Any) -> tuple[str, ...]:
     return result
 
 
+AUTHOR_KEYS = ("name", "affiliation", "affiliations", "email", "orcid")
+
+
+def _authors(key: str, value: Any) -> tuple[str, ...]:
+    """``author``/``authors``: a name, a list of names, or (Pandoc, Quarto, journal templates) a
+    list of mappings with ``name`` and optionally ``affiliation``, ``email``, ``orcid``; the names
+    are kept. A name may itself be ``{given, family}``."""
+    items = value if isinstance(value, list) else [value]
+    names = []
+    for number, item in enumerate(items, start=1):
+        where = f"{key}[{number}]" if isinstance(value, list) else key
+        if isinstance(item, dict):
+            if "name" not in item:
+                raise ValueError(f"'{where}' must have a name (it may also have {', '.join(AUTHOR_KEYS[1:])})")
+            item = item["name"]
+            if isinstance(item, dict) and ("given" in item or "family" in item):
+                item = " ".join(str(item[part]) for part in ("given", "family") if item.get(part))
+            where += ".name"
+        elif not isinstance(item, (str, int, float)) or isinstance(item, bool):
+            raise ValueError(f"'{where}' must be a name or a mapping with name, affiliation, email and orcid, not {_type_name(item)}")
+        if isinstance(item, str) and not item.strip() and isinstance(value, list):
+            continue
+        names.append(_text(where, item))
+    return tuple(names)
+
+
 def _date(key: str, value: Any) -> dt.date:
+    """A date: ISO (``2023-09-14``, ``2023-09-14T10:00:00Z``) or written out in English
+    (``14 September 2023``, ``September 14, 2023``, ``14 Sep 2023``); one not on the calendar
+    is refused, saying why."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -162,15 +193,41 @@ def _date(key: str, value: Any) -> dt.date:
                 return dt.datetime.fromisoformat(text).date()
             except ValueError:
                 pass
-        shape = ISO_DATE_SHAPE.match(text)
-        if shape:  # shaped like a date, but not one on the calendar
-            year, month, day = (int(part) for part in shape.groups())
-            problem = f"there is no month {month}" if not 1 <= month <= 12 else f"that month has no day {day}"
-            raise ValueError(f"'{key}' is not a real date: {text} ({problem})")
-    raise ValueError(f"'{key}' must be an ISO date such as 2024-05-31, not {value!r}")
+        parts = _date_parts(text)
+        if parts:
+            year, month, day = parts
+            try:
+                return dt.date(year, month, day)
+            except ValueError:  # shaped like a date, but not one on the calendar
+                problem = f"there is no month {month}" if not 1 <= month <= 12 else f"that month has no day {day}"
+                raise ValueError(f"'{key}' is not a real date: {text} ({problem})") from None
+    raise ValueError(f"'{key}' must be a date such as 2024-05-31 or 31 May 2024, not {value!r}")
 
 
 ISO_DATE_SHAPE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?$")
+MONTHS = {name: number for number, names in enumerate(
+    [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
+     ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
+     ("december", "dec")], start=1) for name in names}  # fmt: skip
+DAY_MONTH_YEAR = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?\.?\s+([A-Za-z]+)\.?,?\s+(\d{4})$")
+MONTH_DAY_YEAR = re.compile(r"([A-Za-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
+SLASHED = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})$")
+
+
+def _date_parts(text: str) -> tuple[int, int, int] | None:
+    """(year, month, day) of a date written in one of the shapes :func:`_date` reads."""
+    for pattern in (ISO_DATE_SHAPE, SLASHED):
+        match = pattern.match(text)
+        if match:
+            year, month, day = (int(part) for part in match.groups())
+            return year, month, day
+    match = DAY_MONTH_YEAR.match(text)
+    if match and match.group(2).lower() in MONTHS:
+        return int(match.group(3)), MONTHS[match.group(2).lower()], int(match.group(1))
+    match = MONTH_DAY_YEAR.match(text)
+    if match and match.group(1).lower() in MONTHS:
+        return int(match.group(3)), MONTHS[match.group(1).lower()], int(match.group(2))
+    return None
 
 
 def _lang(key: str, value: Any) -> str:
@@ -281,8 +338,8 @@ FIELDS: dict[str, tuple[str, Checker]] = {
     "title": ("title", _text),
     "subtitle": ("subtitle", _text),
     "short_title": ("short_title", _text),
-    "author": ("authors", _text_list),
-    "editor": ("editors", _text_list),
+    "author": ("authors", _authors),
+    "editor": ("editors", _authors),
     "date": ("date", _date),
     "lang": ("lang", _lang),
     "summary": ("summary", _text),
@@ -308,6 +365,16 @@ FIELDS: dict[str, tuple[str, Checker]] = {
     "toc": ("toc", _bool),
     "font_size": ("font_size", _font_size),
 }
+
+
+#: keys other tools write (Pandoc, Quarto, Hugo, Jekyll, MkDocs) -> the key that means the same here
+ALIASES = {"authors": "author", "abstract": "summary", "description": "summary", "tags": "keywords", "language": "lang"}
+#: keys of those tools that mean nothing for a handout: passed over without a warning (``toc``,
+#: which they also use, is Pressroom's own: the handout's contents)
+OTHER_TOOLS = frozenset({
+    "affiliations", "bibliography", "csl", "link-citations", "format", "execute", "jupyter", "editor_options",
+    "draft", "layout", "weight", "categories", "permalink", "aliases", "series", "hide", "template",
+})  # fmt: skip
 
 
 def _type_name(value: Any) -> str:
@@ -340,14 +407,18 @@ def check_fields(
     for key, value in raw.items():
         key = str(key)
         line = lines.get(key)
-        if key in ignore:
+        if key in ignore or key in OTHER_TOOLS:
             continue
-        if key not in FIELDS:
+        name = ALIASES.get(key, key)
+        if name not in FIELDS:
             warn(warnings, f"unknown key '{key}' ignored{suggest(key, list(FIELDS))}", path, line)
             continue
-        attribute, checker = FIELDS[key]
+        attribute, checker = FIELDS[name]
         if value is None:
             continue
+        if attribute in checked:
+            other = next(k for k in raw if ALIASES.get(str(k), str(k)) == name and str(k) != key)
+            raise BuildError(f"'{other}' and '{key}' both set the {name}; keep one", path, line)
         try:
             checked[attribute] = checker(key, value)
         except ValueError as exc:

@@ -116,7 +116,7 @@ def load_project(root: Path, warnings: Warnings) -> Project:
         allow_remote = False
     cluster = settings.get("cluster")
     if cluster is not None and (not isinstance(cluster, str) or not cluster.strip()):
-        problems.append(Diagnostic("error", "[tool.pressroom] cluster must be a scheduler address such as \"tcp://host:8786\"", where))
+        problems.append(Diagnostic("error", '[tool.pressroom] cluster must be a scheduler address such as "tcp://host:8786"', where))
         cluster = None
     defaults: dict[str, Any] = {}
     meta_settings = {k: v for k, v in settings.items() if k not in PROJECT_KEYS}

@@ -171,9 +171,7 @@ def _registration(pdf: pikepdf.Pdf) -> pikepdf.Array:
     return pikepdf.Array([pikepdf.Name.Separation, pikepdf.Name.All, pikepdf.Name.DeviceCMYK, tint])
 
 
-def impose_booklet(
-    pdf: bytes, padding: Sequence[bytes] = (), *, bleed: float = 0.0, marks: str = "none", sheet: str = "auto"
-) -> bytes:
+def impose_booklet(pdf: bytes, padding: Sequence[bytes] = (), *, bleed: float = 0.0, marks: str = "none", sheet: str = "auto") -> bytes:
     """Two-up saddle-stitch booklet of ``pdf``'s pages (all of one trim size); see the module docstring.
 
     ``bleed`` is the pages' bleed in points (kept on the sheet's outer edges), ``marks`` the

@@ -96,6 +96,8 @@ def relink(tree: lxml.html.HtmlElement, file: str, ids: dict[str, str]) -> None:
 
 def _relinked_note(note: Note, file: str, ids: dict[str, str]) -> Note:
     html = re.sub(
-        r'href="#([^"]+)"', lambda m: f'href="{ids[m.group(1)]}#{m.group(1)}"' if ids.get(m.group(1), file) != file else m.group(0), note.epub_html
+        r'href="#([^"]+)"',
+        lambda m: f'href="{ids[m.group(1)]}#{m.group(1)}"' if ids.get(m.group(1), file) != file else m.group(0),
+        note.epub_html,
     )
     return Note(note.id, note.number, note.ref_id, html, note.html)

@@ -75,9 +75,7 @@ def system_coverage() -> frozenset[int]:
     if shutil.which("fc-list") is None:
         return frozenset()
     try:
-        output = subprocess.run(
-            ["fc-list", "--format", "%{charset}\n"], capture_output=True, text=True, timeout=30, check=False
-        ).stdout
+        output = subprocess.run(["fc-list", "--format", "%{charset}\n"], capture_output=True, text=True, timeout=30, check=False).stdout
     except (OSError, subprocess.SubprocessError):
         return frozenset()
     points: set[int] = set()
@@ -134,6 +132,7 @@ def check_glyphs(
     system = system_coverage()
     fallback = [ch for ch in outside if ord(ch) in system]
     missing = [ch for ch in outside if ord(ch) not in system]
+
     def line(characters: list[str]) -> int | None:
         lines = [first_line(characters, locate), *(locate(generated[ch]) for ch in characters if generated.get(ch))]
         return min(filter(None, lines), default=None)

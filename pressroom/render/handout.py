@@ -142,9 +142,7 @@ def font_config(search_path: tuple[Path, ...]) -> Any:
     return process_renderer().font_config(search_path)
 
 
-def render_html(
-    html: str, article: Article, sandbox: Sandbox, warnings: Warnings, search_path: tuple[Path, ...]
-) -> weasyprint.Document:
+def render_html(html: str, article: Article, sandbox: Sandbox, warnings: Warnings, search_path: tuple[Path, ...]) -> weasyprint.Document:
     """Lay out HTML with the sandboxed fetcher; refusals and load failures are build errors."""
     weasyprint = load_weasyprint()
     reuse_layout_stylesheets(weasyprint)
@@ -158,7 +156,8 @@ def render_html(
             records.clear()  # the messages of the layout kept, not of one discarded
             return weasyprint_html(source, base_url, fetcher).render(font_config=font_config(search_path))
 
-        rendered = keep_notes_with_calls(html, render(html), render)
+        notes = keep_notes_with_calls(html, render(html), render)
+    rendered = notes.rendered
     where = article.display_path
     for url, reason in log.refused:
         shown = url if not url.startswith("data:") else url[:40] + "…"
@@ -169,6 +168,17 @@ def render_html(
         if message.startswith("Failed to load") or record.levelno >= logging.ERROR:
             raise BuildError(f"PDF renderer: {message.splitlines()[0]}", where)
         warn(warnings, f"PDF renderer: {message.splitlines()[0]}", where)
+    for ident in notes.lost:
+        label = ident.rsplit("fn-", 1)[-1]
+        raise BuildError(f"footnote [^{label}] was left out of the PDF by the layout engine", where, source_line(article, f"[^{label}]:"))
+    for ident in notes.too_tall:
+        label = ident.rsplit("fn-", 1)[-1]
+        warn(
+            warnings,
+            f"footnote [^{label}] is taller than what a page holds below its calling line: it prints on a later page",
+            where,
+            source_line(article, f"[^{label}]:"),
+        )
     return rendered
 
 
@@ -214,7 +224,12 @@ def handout_source(
     html = handout_html(article, document, search_path, dates, pack_toc=pack_toc)
     common = common_coverage(fonts)
     generated = generated_characters(html, lambda href: layout_stylesheet(href, search_path), lambda ch: ord(ch) in common)
-    code = "".join(element.text_content() for element in document.tree.xpath(".//*[self::code or self::pre or self::kbd or self::samp][not(ancestor::code or ancestor::pre or ancestor::kbd or ancestor::samp)]"))
+    code = "".join(
+        element.text_content()
+        for element in document.tree.xpath(
+            ".//*[self::code or self::pre or self::kbd or self::samp][not(ancestor::code or ancestor::pre or ancestor::kbd or ancestor::samp)]"
+        )
+    )
     check_glyphs(document.text, fonts, article.display_path, lambda text: source_line(article, text), warnings, generated, code)
     return html
 

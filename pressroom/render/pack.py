@@ -34,7 +34,22 @@ from pressroom.render.article import RenderContext, render_article
 from pressroom.render.layouts import render
 from pressroom.store.files import Output
 
-PACK_KEYS = {"title", "subtitle", "editor", "date", "articles", "url", "event", "lang", "publisher", "rights", "summary", "slug", "theme", "font_size"}
+PACK_KEYS = {
+    "title",
+    "subtitle",
+    "editor",
+    "date",
+    "articles",
+    "url",
+    "event",
+    "lang",
+    "publisher",
+    "rights",
+    "summary",
+    "slug",
+    "theme",
+    "font_size",
+}
 
 
 @dataclass(frozen=True)
@@ -150,7 +165,9 @@ def render_pack(
             article = load_article(path, project.root, project.defaults, {}, warnings)
             for key in PACK_WIDE_KEYS:
                 if key in article.key_lines:
-                    message = f"'{key}' ignored inside the reader pack {display_path(pack.source)}: the pack's layout applies to all its articles"
+                    message = (
+                        f"'{key}' ignored inside the reader pack {display_path(pack.source)}: the pack's layout applies to all its articles"
+                    )
                     warn(warnings, message, article.display_path, article.key_lines[key])
             article = replace(article, meta=replace(article.meta, paper=pack.meta.paper))
             context.sandbox.reads.append(str(path))
@@ -158,6 +175,8 @@ def render_pack(
             parts.append((article, convert(article, context.sandbox, warnings, prefix=f"a{index}-")))
     with clock("pack"):
         document = gather(pack, parts, context.search_path)
-        toc = [{"id": f"a{i}-article", "title": a.meta.title, "authors": ", ".join(a.meta.authors)} for i, (a, _) in enumerate(parts, start=1)]
+        toc = [
+            {"id": f"a{i}-article", "title": a.meta.title, "authors": ", ".join(a.meta.authors)} for i, (a, _) in enumerate(parts, start=1)
+        ]
         book = as_article(pack, project.root)
     return book, render_article(book, context, formats, document, toc)

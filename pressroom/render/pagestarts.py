@@ -34,6 +34,7 @@ def page_starts(pages: Sequence[Any]) -> tuple[PageStart, ...]:
 
     seen: dict[str, int] = defaultdict(int)
     lengths: dict[str, int] = {}  # own_text_length per element, counted once (long paragraphs span many boxes)
+    parts: dict[str, list[Any]] = defaultdict(list)
     starts: list[PageStart] = []
     for number, page in enumerate(pages, start=1):
         first = True
@@ -43,8 +44,9 @@ def page_starts(pages: Sequence[Any]) -> tuple[PageStart, ...]:
             if index is None or "::" in (getattr(box, "element_tag", "") or ""):
                 continue
             if isinstance(box, boxes.TextBox):
-                if index not in lengths:
-                    lengths[index] = own_text_length(element)
+                if element not in parts[index]:  # a paragraph split to move a footnote's calling line
+                    parts[index].append(element)  # has two elements with one index: count both
+                    lengths[index] = lengths.get(index, 0) + own_text_length(element)
                 if not box.text.strip() or seen[index] >= lengths[index]:
                     continue  # blank, or repeated (a table header on a following page)
                 if first and number > 1:

@@ -12,9 +12,12 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import signal
 import tempfile
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 Output = bytes | Mapping[str, bytes]  # a file, or a folder of files (the web edition)
@@ -145,22 +148,38 @@ def replace_outputs(outputs: Mapping[Path, Output]) -> None:
             _discard(temporary)
         raise
     replaced: list[tuple[Path, Path | None]] = []
+    with signals_held():  # a few renames: Ctrl-C and SIGTERM wait for them, so none is left half done
+        try:
+            for current, temporary in staged.items():
+                replaced.append((current, _swap_in(temporary, current)))
+        except BaseException as exc:
+            for target, previous in reversed(replaced):
+                try:
+                    _restore(target, previous)
+                except OSError:
+                    pass
+            for temporary in staged.values():
+                _discard(temporary)
+            if isinstance(exc, OSError):
+                raise WriteFailure(current, _reason(exc)) from exc
+            raise
+        for _, previous in replaced:
+            _discard(previous)
+
+
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """Hold back SIGINT and SIGTERM (in the main thread, where Python handles them) until the
+    block is done; one that arrived meanwhile is delivered on leaving."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
     try:
-        for current, temporary in staged.items():
-            replaced.append((current, _swap_in(temporary, current)))
-    except BaseException as exc:
-        for target, previous in reversed(replaced):
-            try:
-                _restore(target, previous)
-            except OSError:
-                pass
-        for temporary in staged.values():
-            _discard(temporary)
-        if isinstance(exc, OSError):
-            raise WriteFailure(current, _reason(exc)) from exc
-        raise
-    for _, previous in replaced:
-        _discard(previous)
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _reason(exc: OSError) -> str:

@@ -1,0 +1,66 @@
+"""Real Markdown documents (tests/corpus/, sources and licences in SOURCES.md) build cleanly:
+no Markdown syntax left in the printed text, no dead internal link, EPUBCheck silent.
+
+All twelve are built by one command (``-j 2``), once for the module: ~20 s.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import lxml.etree as etree
+import pytest
+from helpers import assert_epubcheck_clean, pdf_text, run_cli
+
+CORPUS = Path(__file__).parent / "corpus"
+DOCUMENTS = sorted(path.name for path in CORPUS.glob("*.md") if path.name != "SOURCES.md")
+
+# What Markdown or raw HTML looks like when a converter leaves it as text. Checked outside code
+# (pre, code, kbd), where documents about Markdown show it on purpose.
+LEFT_OVER = re.compile(
+    r"\]\(|!\[|```|\*\*|(?<!\w)__\w|~~|\[\^|\]\[|\[TOC\]|\{:|(?m:^\s*!!! )|(?m:^#{1,6} )"
+    r"|</?(?:div|details|summary|img|p|br|a|span|picture|source|kbd|table|td)\b[^>]*>"
+)
+XHTML = "{http://www.w3.org/1999/xhtml}"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    folder = tmp_path_factory.mktemp("corpus")
+    shutil.copytree(CORPUS, folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns("licences", "SOURCES.md"))
+    run = run_cli(*DOCUMENTS, "--out", "out", "-j", "2", "--force", cwd=folder, env={"SOURCE_DATE_EPOCH": "1700000000"})
+    assert run.code == 0, run.err
+    return folder / "out", (run.out + run.err).splitlines()
+
+
+def test_a_dozen_documents_each_with_its_source_and_licence() -> None:
+    sources = (CORPUS / "SOURCES.md").read_text(encoding="utf-8")
+    assert len(DOCUMENTS) >= 12
+    for name in DOCUMENTS:
+        row = next((line for line in sources.splitlines() if line.startswith(f"| `{name}`")), None)
+        assert row is not None, f"{name} is not in SOURCES.md"
+        licence = re.search(r"`(licences/[^`]+)`", row) or re.search(r"same commit \| (\S+)", row)
+        assert licence, f"{name}: no licence named"
+        if licence.group(1).startswith("licences/"):
+            assert (CORPUS / licence.group(1)).is_file()
+
+
+@pytest.mark.parametrize("name", DOCUMENTS)
+def test_document_builds_cleanly(built: tuple[Path, list[str]], name: str) -> None:
+    out, lines = built
+    stem = name.removesuffix(".md")
+    dead = [line for line in lines if line.startswith(f"{name}:") and "has no matching heading or anchor" in line]
+    assert dead == []
+    chapter = etree.fromstring(zipfile.ZipFile(out / f"{stem}.epub").read("EPUB/chapter.xhtml"))
+    for literal in list(chapter.iter(f"{XHTML}pre", f"{XHTML}code", f"{XHTML}kbd")):
+        literal.text = None
+        for child in list(literal):
+            literal.remove(child)
+    text = "".join(chapter.itertext())
+    assert [text[max(0, m.start() - 30) : m.end() + 30] for m in LEFT_OVER.finditer(text)] == []
+    printed = "\n".join(pdf_text(out / f"{stem}.pdf"))
+    assert "<details" not in printed and "](#" not in printed
+    assert_epubcheck_clean(out / f"{stem}.epub")
