@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Every package the install pulls in, pinned: a fresh machine installs what the tests passed with.
 CONSTRAINTS := constraints.txt
 
-.PHONY: all build test check test-accel-off lock clean
+.PHONY: all build test check test-accel-off lock clean node-tools
 
 all: build
 
@@ -43,7 +43,22 @@ check: $(STAMP)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
-test: check $(FFI)
+# The Node checkers the tests run (DAISY Ace with puppeteer, the Nu Html Checker; package.json),
+# installed when npm is there, so that no test is skipped; Puppeteer uses Debian's chromium rather
+# than downloading its own. Without npm, a note says which tests will be skipped.
+NODE_STAMP := node_modules/.pressroom-installed
+$(NODE_STAMP): package.json package-lock.json
+	PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund
+	touch $@
+
+node-tools:
+ifneq ($(shell command -v npm 2>/dev/null),)
+	@$(MAKE) --no-print-directory $(NODE_STAMP)
+else
+	@echo "npm not found: the DAISY Ace, Nu Html Checker and browser tests will be skipped (apt-get install npm)"
+endif
+
+test: check $(FFI) node-tools
 	$(PY) -m pytest
 
 # The suite with every patch of another library's internals turned off (the plain paths).

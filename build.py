@@ -1,5 +1,5 @@
 """Build every article in content/ into dist/ (see README.md, or run with --help)."""
 
-from pressroom.cli import main
+from pressroom.cli import run
 
-raise SystemExit(main(exiting=True))
+run()

@@ -2,7 +2,7 @@
 
 Run from the repository root: ``.venv/bin/python benchmarks/run.py [--quick] [--runs N]``.
 Every build runs in a fresh child process inside a temporary project (a copy of the seed
-project's pyproject.toml and layouts/), so nothing in the repository is written to. Each run's
+project's pyproject.toml; the built-in layouts), so nothing in the repository is written to. Each run's
 outputs are checked (present, newer than the run, a real PDF or EPUB); a failed build stops the
 benchmark with the command and the end of its log.
 """
@@ -198,11 +198,10 @@ def version_of(cmd: Sequence[str | Path]) -> str:
 
 
 def make_project(dest: Path, articles: dict[str, str] | None = None) -> Path:
-    """A Pressroom project in ``dest``: the repo's settings and layouts, and the seed content or
-    ``articles`` (file name → Markdown) in content/."""
+    """A Pressroom project in ``dest``: the repo's settings (the layouts are Pressroom's built-in
+    ones), and the seed content or ``articles`` (file name → Markdown) in content/."""
     dest.mkdir(parents=True)
     shutil.copy2(ROOT / "pyproject.toml", dest / "pyproject.toml")
-    shutil.copytree(ROOT / "layouts", dest / "layouts")
     if articles is None:
         shutil.copytree(ROOT / "content", dest / "content")
     else:

@@ -58,6 +58,7 @@ class ArticleResult:
     errors: list[Diagnostic] = field(default_factory=list)
     cached: bool = False  # nothing changed: the outputs are the ones already there
     timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds
+    removed: list[Path] = field(default_factory=list)  # its outputs under an earlier name (slug), removed
 
     @property
     def ok(self) -> bool:
@@ -204,7 +205,9 @@ def record(
         read_digests = {path: None if "://" in path else file_digest(Path(path)) for path in reads}
         writes = {str(p): stamp(p) for p in result.outputs}
         try:
-            cache.store(result.source, out_dir, formats, Entry(key, read_digests, writes, warnings_to_json(result.warnings)))
+            result.removed += cache.store(
+                result.source, out_dir, formats, Entry(key, read_digests, writes, warnings_to_json(result.warnings))
+            )
         except OSError as exc:
             warn(
                 result.warnings,

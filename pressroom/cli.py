@@ -18,6 +18,7 @@ from pressroom.load.metadata import check_fields
 from pressroom.load.settings import (
     DEFAULT_FORMATS,
     FORMATS,
+    Project,
     find_project_root,
     load_project,
     parse_formats,
@@ -29,7 +30,7 @@ from pressroom.model import (
     UsageError,
     display_path,
 )
-from pressroom.report import guarded_build, report, usage_error
+from pressroom.report import PROGRAM, guarded_build, report, usage_error
 
 if TYPE_CHECKING:
     from pressroom.build import BuildRequest
@@ -38,13 +39,36 @@ OVERRIDE_SOURCE = "-M"
 MARKDOWN_SUFFIXES = (".md", PACK_SUFFIX)
 
 
-def parser() -> argparse.ArgumentParser:
+COMMANDS = {
+    "build": "build articles into PDF, EPUB (and web) outputs (the default command)",
+    "new": "start an article: content/<slug>.md with commented front matter",
+    "check": "validate every article and the settings without rendering",
+    "preview": "serve the web edition of every article, rebuilt and reloaded on every save",
+}
+
+
+def parser(command: str = "build") -> argparse.ArgumentParser:
+    """The arguments of one command (``build`` when the first argument names none)."""
     p = argparse.ArgumentParser(
-        prog="python build.py",
-        description="Build Markdown articles into a printable PDF handout and an EPUB 3.",
-        epilog="With no PATH, builds every content/**/*.md of the project into dist/.",
+        prog=PROGRAM if command == "build" else f"{PROGRAM} {command}",
+        description=f"{COMMANDS[command][0].upper()}{COMMANDS[command][1:]}.",
+        epilog=(
+            "With no PATH, builds every content/**/*.md of the project into dist/. Other commands: "
+            + "; ".join(f"{PROGRAM} {name}: {text}" for name, text in COMMANDS.items() if name != "build")
+            if command == "build"
+            else None
+        ),
     )
-    p.add_argument("paths", nargs="*", metavar="PATH", type=Path, help="Markdown files or folders to build")
+    if command == "new":
+        p.add_argument("title", metavar="TITLE", help="the article's title (its file is named after it)")
+        return p
+    p.add_argument("paths", nargs="*", metavar="PATH", type=Path, help="Markdown files, reader packs or folders")
+    p.add_argument(
+        "-M", "--metadata", action="append", default=[], metavar="KEY=VALUE",
+        help="override a front-matter value for this run (repeatable)",
+    )  # fmt: skip
+    if command == "check":
+        return p
     p.add_argument("-o", "--out", type=Path, metavar="DIR", help="output folder (default: the project's dist/)")
     p.add_argument(
         "-f",
@@ -52,24 +76,34 @@ def parser() -> argparse.ArgumentParser:
         metavar="LIST",
         help=f"comma-separated formats to write, from {','.join(FORMATS)} (default: {','.join(DEFAULT_FORMATS)})",
     )
-    p.add_argument(
-        "-M", "--metadata", action="append", default=[], metavar="KEY=VALUE",
-        help="override a front-matter value for this run (repeatable)",
-    )  # fmt: skip
-    p.add_argument(
-        "-j", "--jobs", type=positive_int, default=os.cpu_count() or 1, metavar="N",
-        help="build N articles at once in worker processes (default: the number of cores)",
-    )  # fmt: skip
-    p.add_argument(
-        "--cluster", metavar="ADDRESS",
-        help="render on a Dask cluster, e.g. tcp://host:8786 (default: [tool.pressroom] cluster, or PRESSROOM_CLUSTER)",
-    )  # fmt: skip
     p.add_argument("--force", action="store_true", help="rebuild even what the cache says is up to date")
-    p.add_argument("--watch", action="store_true", help="keep running and rebuild what each saved change affects")
+    if command == "build":
+        p.add_argument(
+            "-j", "--jobs", type=positive_int, default=os.cpu_count() or 1, metavar="N",
+            help="build N articles at once in worker processes (default: the number of cores)",
+        )  # fmt: skip
+        p.add_argument(
+            "--cluster", metavar="ADDRESS",
+            help="render on a Dask cluster, e.g. tcp://host:8786 (default: [tool.pressroom] cluster, or PRESSROOM_CLUSTER)",
+        )  # fmt: skip
+        p.add_argument("--watch", action="store_true", help="keep running and rebuild what each saved change affects")
+        p.add_argument("--serve", action="store_true", help=f"the same as `{PROGRAM} preview`")
+    p.add_argument("--port", type=port_number, default=0, metavar="N", help="preview: the port to serve on (default: a free one)")
+    p.add_argument("--host", default="127.0.0.1", metavar="ADDRESS", help="preview: the address to bind (default: 127.0.0.1)")
     output = p.add_mutually_exclusive_group()
     output.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
     output.add_argument("-v", "--verbose", action="store_true", help="also print each stage's time per article")
     return p
+
+
+def port_number(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError("must be between 0 and 65535")
+    return value
 
 
 def positive_int(text: str) -> int:
@@ -120,10 +154,16 @@ def path_problem(path: Path) -> str | None:
     return "not a Markdown file (.md) or a reader pack (.pack.yaml)"
 
 
+def run() -> None:
+    """The installed ``pressroom`` command, ``python -m pressroom`` and ``build.py``."""
+    raise SystemExit(main(exiting=True))
+
+
 def main(argv: Sequence[str] | None = None, exiting: bool = False) -> int:
     """Run the command line. ``exiting``: the process ends right after (``build.py``), so a
     one-off build may skip the garbage collector's passes, and Ctrl-C ends it with one line
-    instead of a traceback."""
+    instead of a traceback. The first argument may name a command (``build``, ``new``,
+    ``check``, ``preview``); otherwise it is ``build``'s."""
     if not exiting:
         return _main(argv, exiting)
     try:
@@ -159,7 +199,7 @@ def end_interrupted() -> None:
 
     from pressroom.render.renderer import fresh_renderer
 
-    print("python build.py: interrupted", file=sys.stderr)
+    print(f"{PROGRAM}: interrupted", file=sys.stderr)
     fresh_renderer()  # closes this process's renderer: its temporary font folders go
     sys.stdout.flush()
     sys.stderr.flush()
@@ -168,58 +208,65 @@ def end_interrupted() -> None:
 
 
 def _main(argv: Sequence[str] | None, exiting: bool) -> int:
-    args = parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = argv.pop(0) if argv and argv[0] in COMMANDS else "build"
+    args = parser(command).parse_args(argv)
     if exiting:
         stop_cleanly_on_terminate()
+    if command == "build" and args.serve:
+        command = "preview"
     try:
-        overrides = parse_overrides(args.metadata)
-        formats = parse_formats(args.format, "--format", None) if args.format else None
+        overrides = parse_overrides(getattr(args, "metadata", []))
+        formats = parse_formats(args.format, "--format", None) if getattr(args, "format", None) else None
     except (UsageError, BuildError) as exc:
         return usage_error(str(getattr(exc, "message", exc)))
-    for path in args.paths:
+    for path in getattr(args, "paths", []):
         problem = path_problem(path)
         if problem:
             return usage_error(f"{path}: {problem}")
 
-    from pressroom.render.renderer import process_renderer
-    from pressroom.store.cache import CACHE_FOLDER, BuildCache
-
-    process_renderer().refresh()  # layouts may have changed since an earlier main() in this process
-
-    warnings: list[Diagnostic] = []
-    cwd = Path.cwd()
-    try:
-        project = load_project(find_project_root(cwd) or cwd, warnings)
-    except ConfigError as exc:
-        for diagnostic in exc.diagnostics:
-            report(diagnostic)
+    project = current_project()
+    if project is None:
         return 1
-    for diagnostic in warnings:
-        report(diagnostic)
+    if command == "new":
+        from pressroom.authoring import new_article
+
+        return new_article(project, args.title)
     if not args.paths and not project.content_dir.is_dir():
         return usage_error(
             f"no {display_path(project.content_dir)}/ folder in {project.root}: "
             "name the Markdown files or folders to build, or create it and put articles in it"
         )
-    cluster = None if args.watch else (args.cluster or os.environ.get("PRESSROOM_CLUSTER") or project.cluster)
+    paths = [Path(p) for p in args.paths] or [project.content_dir]
+    if command == "check":
+        from pressroom.authoring import check
+
+        return check(paths, project, overrides)
+    watching = command == "preview" or args.watch
+    cluster = None if watching else (args.cluster or os.environ.get("PRESSROOM_CLUSTER") or project.cluster)
     if cluster:
         from pressroom.cluster.client import dask_missing
 
         if dask_missing():
             return usage_error(str(dask_missing()))
     from pressroom.build import BuildRequest
+    from pressroom.store.cache import CACHE_FOLDER, BuildCache
 
     request = BuildRequest(
-        paths=[Path(p) for p in args.paths] or [project.content_dir],
+        paths=paths,
         project=project,
         out_dir=(args.out or project.output_dir).resolve(),
         formats=formats or project.formats,
         overrides=overrides,
-        jobs=args.jobs,
+        jobs=getattr(args, "jobs", 1),
         cache=None if args.force else BuildCache(project.root / CACHE_FOLDER),
         verbosity=0 if args.quiet else 2 if args.verbose else 1,
         cluster=cluster,
     )
+    if command == "preview":
+        from pressroom.preview import preview
+
+        return preview(request, args.host, args.port)
     if args.watch:
         from pressroom.watch import watch
 
@@ -231,6 +278,25 @@ def _main(argv: Sequence[str] | None, exiting: bool) -> int:
         with process_renderer().collector_off_until_exit():
             return guarded_build(request)
     return guarded_build(request)
+
+
+def current_project() -> Project | None:
+    """The project around the working folder (or the folder itself), its warnings printed; None
+    when its settings are wrong (their errors printed)."""
+    from pressroom.render.renderer import process_renderer
+
+    process_renderer().refresh()  # layouts may have changed since an earlier main() in this process
+    warnings: list[Diagnostic] = []
+    cwd = Path.cwd()
+    try:
+        project = load_project(find_project_root(cwd) or cwd, warnings)
+    except ConfigError as exc:
+        for diagnostic in exc.diagnostics:
+            report(diagnostic)
+        return None
+    for diagnostic in warnings:
+        report(diagnostic)
+    return project
 
 
 TERMINATED = 128 + 15  # the shell's exit status for a process ended by SIGTERM

@@ -4,14 +4,17 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from pressroom.build import ArticleResult, BuildRequest, build_many, separate_clashes
 from pressroom.cluster.client import ClusterError
-from pressroom.load.articles import find_articles
+from pressroom.load.articles import find_articles, is_pack
 from pressroom.model import Diagnostic, display_path, internal_error
 
-PROGRAM = "python build.py"
+PROGRAM = "pressroom"
+
+Observer = Callable[[ArticleResult], None]
 
 
 def report(diagnostic: Diagnostic, verbosity: int = 1) -> None:
@@ -27,11 +30,11 @@ def usage_error(message: str) -> int:
     return 2
 
 
-def guarded_build(request: BuildRequest) -> int:
+def guarded_build(request: BuildRequest, observe: Observer | None = None, rebuild: bool = False) -> int:
     """:func:`run_build`, with anything unexpected outside the articles' own guards (finding the
     articles, printing) reported as one internal error line (its traceback with -v), exit 1."""
     try:
-        return run_build(request)
+        return run_build(request, observe, rebuild)
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:
@@ -39,19 +42,24 @@ def guarded_build(request: BuildRequest) -> int:
         return 1
 
 
-def run_build(request: BuildRequest) -> int:
-    """Build what ``request`` names; print one line per output, then every problem. Exit status."""
+def run_build(request: BuildRequest, observe: Observer | None = None, rebuild: bool = False) -> int:
+    """Build what ``request`` names; print one line per output, then every problem. Exit status.
+
+    ``observe`` sees each article's result as it comes. ``rebuild`` (a watcher's build after a
+    change): print only what changed — no line for what the cache answered, no progress bar."""
     sources = find_articles(request.paths)
     if not sources:
         where = " ".join(display_path(p) for p in request.paths)
         return usage_error(f"nothing to build: no Markdown files (.md) or reader packs (.pack.yaml) in {where}")
-    failed = 0
+    failed: list[Path] = []
     built = False
-    progress = Progress(len(sources), request.verbosity)
+    progress = Progress(len(sources), 0 if rebuild else request.verbosity)
+    every = list(sources)
     sources, clashes = separate_clashes(sources, request.overrides)
     for diagnostic in clashes:
         print(diagnostic.format(), file=sys.stderr)
-        failed += 1
+        failed.append(Path(diagnostic.path or ""))
+    printed: set[str] = set()  # a pack repeats its articles' problems: each is printed once
     cluster = None
     if request.cluster:
         from pressroom.cluster.client import build_on_cluster
@@ -64,36 +72,81 @@ def run_build(request: BuildRequest) -> int:
     with progress:
         try:
             for result in results:
-                failed += show(result, progress, request.verbosity)
                 if request.interrupted.is_set():
                     raise KeyboardInterrupt  # a Ctrl-C that Python dropped on the way
+                if observe is not None:
+                    observe(result)
                 built = built or not result.cached
+                if rebuild and result.cached:
+                    continue  # a watcher's rebuild: this article's lines were printed when it was built
+                if show(result, progress, request.verbosity, printed):
+                    failed.append(result.source)
         except ClusterError as exc:
             progress.__exit__()
             return usage_error(exc.message) if exc.status == 2 else cluster_lost(exc.message)
     for diagnostic in cluster.problems if cluster else []:  # workers that refused the work
         print(diagnostic.format(), file=sys.stderr)
+    if request.cache is not None:
+        for removed in request.cache.remove_orphans(request.out_dir):
+            if request.verbosity:
+                print(removed_line(removed))
     if request.verbosity > 1 and built:
         from pressroom.accel import skipped
 
         for note in skipped():  # the patches of other libraries' internals this build went without
             print(note)
     if failed:
-        total = len(sources) + len(clashes)
-        print(f"{failed} of {total} article{'s' if total != 1 else ''} failed", file=sys.stderr)
+        print(failure_summary(failed, every), file=sys.stderr)
     return 1 if failed or (cluster and cluster.problems) else 0
 
 
-def show(result: ArticleResult, progress: Progress, verbosity: int) -> bool:
-    """Print one article's problems and outputs; whether it failed."""
+def failure_summary(failed: list[Path], sources: list[Path]) -> str:
+    """``1 of 3 articles failed``; reader packs are counted apart (``… and 1 of 1 reader pack``)."""
+    packs = sum(is_pack(path) for path in failed)
+    articles = len(failed) - packs
+    pack_total = sum(is_pack(path) for path in sources)
+    parts = []
+    if articles or not packs:
+        parts.append(f"{articles} of {counted(len(sources) - pack_total, 'article')}")
+    if packs:
+        parts.append(f"{packs} of {counted(pack_total, 'reader pack')}")
+    return " and ".join(parts) + " failed"
+
+
+def sources_phrase(sources: list[Path]) -> str:
+    """``3 articles``, ``2 articles and 1 reader pack``."""
+    packs = sum(is_pack(path) for path in sources)
+    return counted(len(sources) - packs, "article") + (f" and {counted(packs, 'reader pack')}" if packs else "")
+
+
+def removed_line(path: Path) -> str:
+    """``removed dist/old.pdf``; a web edition's folder ends with ``/`` (an output file always
+    has a suffix, a slug never has a dot)."""
+    return f"removed {display_path(path)}{'/' if path.suffix == '' else ''}"
+
+
+def counted(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def show(result: ArticleResult, progress: Progress, verbosity: int, printed: set[str] | None = None) -> bool:
+    """Print one article's problems (those not ``printed`` already) and outputs; whether it failed."""
     progress.advance(result.source)
-    for diagnostic in [*result.warnings, *result.errors]:
+    printed = set() if printed is None else printed
+    problems = [d for d in [*result.warnings, *result.errors] if d.format() not in printed]
+    if result.errors and is_pack(result.source) and not any(d.level == "error" for d in problems):
+        problems.append(Diagnostic("error", "not built: an article it binds has errors (above)", display_path(result.source)))
+    for diagnostic in problems:
+        printed.add(diagnostic.format())
         progress.print(diagnostic.format(), error=True)
         if diagnostic.detail and verbosity > 1:
             progress.print(diagnostic.detail, error=True)
     for output in result.outputs:
         if verbosity:
             progress.print(f"{'unchanged' if result.cached else 'wrote'} {display_path(output)}")
+    for removed in result.removed:
+        if verbosity:
+            progress.print(removed_line(removed))
     if verbosity > 1 and result.timings:
         stages = ", ".join(f"{stage} {seconds:.2f} s" for stage, seconds in result.timings.items())
         progress.print(f"  {display_path(result.source)}: {stages}")

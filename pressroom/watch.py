@@ -11,9 +11,10 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from pressroom.build import BuildRequest
+from pressroom.build import ArticleResult, BuildRequest
 from pressroom.render.renderer import fresh_renderer, process_renderer
 from pressroom.report import guarded_build
 from pressroom.store.cache import CACHE_FOLDER, BuildCache
@@ -21,8 +22,17 @@ from pressroom.store.cache import CACHE_FOLDER, BuildCache
 SETTLE_SECONDS = 0.05  # editors write a file in several steps: wait until they are done
 
 
-def watch(request: BuildRequest, stop: threading.Event | None = None) -> int:
-    """Build, then rebuild on every change until Ctrl-C (or ``stop`` is set). Exit status 0."""
+def watch(
+    request: BuildRequest,
+    stop: threading.Event | None = None,
+    observe: Callable[[ArticleResult], None] | None = None,
+    finished: Callable[[], None] | None = None,
+) -> int:
+    """Build, then rebuild on every change until Ctrl-C (or ``stop`` is set). Exit status 0.
+
+    ``observe`` sees each article's result and ``finished`` is called after each build (the
+    live preview). A rebuild prints only what changed: no line for an article the cache
+    answered, no progress bar."""
     from watchdog.events import FileSystemEvent, FileSystemEventHandler
     from watchdog.observers import Observer
 
@@ -50,8 +60,14 @@ def watch(request: BuildRequest, stop: threading.Event | None = None) -> int:
             observer.schedule(Handler(), str(root), recursive=True)
     observer.start()
     print(f"watching {', '.join(str(r) for r in sorted(roots))} (Ctrl-C to stop)", file=sys.stderr)
+
+    def build(rebuild: bool) -> None:
+        guarded_build(request, observe, rebuild)
+        if finished is not None:
+            finished()
+
     try:
-        guarded_build(request)
+        build(rebuild=False)
         while not stop.is_set():
             if not changed.wait(0.1):
                 continue
@@ -62,7 +78,7 @@ def watch(request: BuildRequest, stop: threading.Event | None = None) -> int:
                 request.cache.refresh()
             if process_renderer().layouts_changed():
                 fresh_renderer()  # new fonts, stylesheets and covers; the old font copies deleted
-            guarded_build(request)
+            build(rebuild=True)
     except KeyboardInterrupt:
         print("stopped watching", file=sys.stderr)
     finally:

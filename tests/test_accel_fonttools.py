@@ -22,7 +22,7 @@ def test_a_deferred_module_imports_the_real_one_on_first_use() -> None:
     from fontTools.ttLib import TTFont
 
     deferred = DeferredModule("fontTools.varLib.instancer", ("instantiateVariableFont",))
-    static_font = TTFont(REPO / "layouts" / "fonts" / "NotoSans-Regular.ttf")
+    static_font = TTFont(REPO / "pressroom" / "layouts" / "fonts" / "NotoSans-Regular.ttf")
     with pytest.raises(Exception) as ours:  # noqa: PT011 - whatever the real function raises
         deferred.instantiateVariableFont(static_font, {"wght": 400})
     from fontTools.varLib import instancer

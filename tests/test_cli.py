@@ -77,22 +77,22 @@ def test_metadata_override(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--format", "docx"], "python build.py: error: unknown format 'docx'; known: pdf, epub, html"),
-        (["-M", "novalue"], "python build.py: error: -M expects KEY=VALUE, got 'novalue'"),
-        (["-M", "date=soon"], "python build.py: error: 'date' must be a date such as 2024-05-31 or 31 May 2024, not 'soon'"),
-        (["-M", "titel=x"], "python build.py: error: unknown key 'titel' (did you mean 'title'?)"),
-        (["missing.md"], "python build.py: error: missing.md: no such file or folder"),
-        (["-M", "date=2024-02-30"], "python build.py: error: 'date' is not a real date: 2024-02-30 (that month has no day 30)"),
+        (["--format", "docx"], "pressroom: error: unknown format 'docx'; known: pdf, epub, html"),
+        (["-M", "novalue"], "pressroom: error: -M expects KEY=VALUE, got 'novalue'"),
+        (["-M", "date=soon"], "pressroom: error: 'date' must be a date such as 2024-05-31 or 31 May 2024, not 'soon'"),
+        (["-M", "titel=x"], "pressroom: error: unknown key 'titel' (did you mean 'title'?)"),
+        (["missing.md"], "pressroom: error: missing.md: no such file or folder"),
+        (["-M", "date=2024-02-30"], "pressroom: error: 'date' is not a real date: 2024-02-30 (that month has no day 30)"),
         (
             ["-M", "event={name: X, date: 2024-13-01}"],
-            "python build.py: error: 'event.date' is not a real date: 2024-13-01 (there is no month 13)",
+            "pressroom: error: 'event.date' is not a real date: 2024-13-01 (there is no month 13)",
         ),
-        (["pyproject.toml"], "python build.py: error: pyproject.toml: not a Markdown file (.md) or a reader pack (.pack.yaml)"),
+        (["pyproject.toml"], "pressroom: error: pyproject.toml: not a Markdown file (.md) or a reader pack (.pack.yaml)"),
         (
             [],
-            "python build.py: error: no content/ folder in {root}: name the Markdown files or folders to build, or create it and put articles in it",
+            "pressroom: error: no content/ folder in {root}: name the Markdown files or folders to build, or create it and put articles in it",
         ),
-        (["empty"], "python build.py: error: nothing to build: no Markdown files (.md) or reader packs (.pack.yaml) in empty"),
+        (["empty"], "pressroom: error: nothing to build: no Markdown files (.md) or reader packs (.pack.yaml) in empty"),
     ],
 )
 def test_usage_errors_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
@@ -157,6 +157,21 @@ def test_two_articles_with_the_same_slug_is_an_error(tmp_path: Path) -> None:
     assert b"One." in __import__("zipfile").ZipFile(tmp_path / "out" / "same.epub").read("EPUB/chapter.xhtml")
 
 
+def test_build_is_the_default_command_and_can_be_named(tmp_path: Path) -> None:
+    write_article(tmp_path, "# Named\n\nText.\n", "named.md")
+    assert run_cli("build", "named.md", "--out", "a", "--format", "epub", cwd=tmp_path).out == "wrote a/named.epub\n"
+    assert run_cli("named.md", "--out", "b", "--format", "epub", cwd=tmp_path).out == "wrote b/named.epub\n"
+
+
+def test_python_dash_m_pressroom_runs_the_command_line(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    write_article(tmp_path, "# Module\n\nText.\n", "m.md")
+    run = subprocess.run([sys.executable, "-m", "pressroom", "check", "m.md"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert (run.returncode, run.stdout) == (0, "checked 1 article: no errors\n"), run.stderr
+
+
 def test_ctrl_c_ends_the_build_with_one_line_and_by_sigint(tmp_path: Path) -> None:
     """No traceback for Ctrl-C, nothing half-written, and the exit a calling script can see."""
     import signal
@@ -171,6 +186,6 @@ def test_ctrl_c_ends_the_build_with_one_line_and_by_sigint(tmp_path: Path) -> No
     build.send_signal(signal.SIGINT)
     output, _ = build.communicate(timeout=60)
     assert build.returncode == -signal.SIGINT
-    assert output.rstrip().endswith("python build.py: interrupted"), output
+    assert output.rstrip().endswith("pressroom: interrupted"), output
     assert "Traceback" not in output
     assert not [p for p in (tmp_path / "dist").iterdir() if p.name.startswith(".")]

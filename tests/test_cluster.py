@@ -106,7 +106,7 @@ def make_project(folder: Path, count: int = 3, layouts: bool = True) -> Path:
     (content / "reader.pack.yaml").write_text("title: Reader\narticles:\n  - a1.md\n  - talks/nested.md\n")
     if layouts:
         (folder / "layouts").mkdir()
-        stylesheet = (REPO / "layouts" / "handout.css").read_text()
+        stylesheet = (REPO / "pressroom" / "layouts" / "handout.css").read_text()
         (folder / "layouts" / "handout.css").write_text(stylesheet + "\nh1 { letter-spacing: 0.5pt; }\n")
     return folder
 
@@ -155,7 +155,7 @@ def test_outputs_and_lines_are_those_of_a_local_build(cluster: Dask, tmp_path: P
 
     assert built.code == 1
     assert built.out == local.out  # the same lines, in the same order
-    assert built.err == local.err == "content/broken.md:6: error: image not found: img/nope.png\n1 of 6 articles failed\n"
+    assert built.err == local.err == "content/broken.md:6: error: image not found: img/nope.png\n1 of 5 articles failed\n"
     assert outputs(project / "dist") == expected  # byte-identical, the pack and the images too
     assert str(project / "workers") not in built.err + built.out
     # The cache now answers without the cluster (the broken article alone is built again).

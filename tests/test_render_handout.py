@@ -11,9 +11,11 @@ import pytest
 from helpers import (
     MARGIN_BOTTOM,
     MARGIN_X,
+    NS,
     SEED_ARTICLE,
     TOLERANCE,
     article_paragraphs,
+    epub_xml,
     glyphs_outside_margins,
     pdf_body_text,
     pdf_text,
@@ -257,3 +259,28 @@ def test_a_note_with_white_space_at_a_line_end_builds_and_keeps_its_lines(tmp_pa
         footer_top = page.height - MARGIN_BOTTOM
         note_lines = [line["text"] for line in page.extract_text_lines() if body_bottom + 100 < line["top"] < footer_top]
     assert note_lines == lines  # each line of the note as written: no source newline forces a break
+
+
+def test_toc_lists_the_headings_with_their_page_numbers_after_the_title_block(tmp_path: Path) -> None:
+    filler = "\n\n".join("A paragraph of running text that fills the page. " * 8 for _ in range(9))
+    text = (
+        f"---\ntitle: Handbook\ntoc: true\n---\n\n[TOC]\n\n## First part\n\nShort.\n\n### A detail\n\n{filler}\n\n## Second part\n\nEnd.\n"
+    )
+    source = write_article(tmp_path, text, "toc.md")
+    run = run_cli(source, "--out", tmp_path / "out", "--format", "pdf,epub,html")
+    assert run.code == 0, run.err
+    pages = pdf_text(tmp_path / "out" / "toc.pdf")
+    first = pages[0].splitlines()
+    assert first[:2] == ["Handbook", "Contents"]  # right after the title block
+    entries = [re.sub(r" ?\.{3,} ?", " … ", line) for line in first[2:5]]  # dotted leaders
+    assert entries == ["First part … 1", "A detail … 1", "Second part … 2"]
+    assert len(pages) == 2 and "Second part" in pages[1]
+    # [TOC] still places its linked list in the EPUB and on the web page
+    chapter = epub_xml(tmp_path / "out" / "toc.epub", "EPUB/chapter.xhtml")
+    links = chapter.findall(".//x:div[@class='toc']//x:a", NS)
+    assert [(a.get("href"), a.text) for a in links][:2] == [("#first-part", "First part"), ("#a-detail", "A detail")]
+    assert '<div class="toc">' in (tmp_path / "out" / "toc" / "index.html").read_text()
+
+
+def test_without_toc_there_are_no_contents(seed) -> None:
+    assert "Contents" not in pdf_text(seed.pdf)[0]

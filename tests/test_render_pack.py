@@ -80,8 +80,36 @@ def test_epub_is_one_chapter_per_article_and_valid(pack: Path) -> None:
         assert any(el.get("id") == fragment for el in files[file].iter())
 
 
-def test_a_pack_naming_a_missing_article_is_an_error(tmp_path: Path) -> None:
-    (tmp_path / "p.pack.yaml").write_text("title: P\narticles:\n  - gone.md\n")
+def test_a_pack_naming_a_missing_article_is_an_error_at_the_entry(tmp_path: Path) -> None:
+    (tmp_path / "here.md").write_text("# Here\n\nText.\n")
+    (tmp_path / "p.pack.yaml").write_text("title: P\narticles:\n  - here.md\n  - gone.md\n")
     run = run_cli("p.pack.yaml", "--out", "out", cwd=tmp_path)
     assert run.code == 1
-    assert run.err.splitlines()[0] == "p.pack.yaml:2: error: article not found: gone.md"
+    assert run.err.splitlines() == ["p.pack.yaml:4: error: article not found: gone.md", "1 of 1 reader pack failed"]
+
+
+def test_the_pack_shows_its_editors_in_print_and_as_edt_creators_in_the_epub(pack: Path) -> None:
+    assert "Edited by Ann Editor" in pdf_text(pack / "summit.pdf")[0]
+    opf = epub_xml(pack / "summit.epub", "EPUB/content.opf")
+    (creator,) = opf.findall(".//dc:creator", NS)
+    assert creator.text == "Ann Editor"
+    roles = opf.findall(f".//opf:meta[@refines='#{creator.get('id')}'][@property='role']", NS)
+    assert [(r.text, r.get("scheme")) for r in roles] == [("edt", "marc:relators")]
+
+
+def test_an_articles_error_is_printed_once_and_the_pack_counted_apart(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.pressroom]\nformats = ["epub"]\n')
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "good.md").write_text("---\ntitle: Good\npaper: letter\nnotes_pages: 2\n---\n\nText.\n")
+    (content / "bad.md").write_text("---\ntitle: [broken\n---\n")
+    (content / "r.pack.yaml").write_text("title: R\narticles:\n  - good.md\n  - bad.md\n")
+    run = run_cli(cwd=tmp_path)
+    assert run.code == 1
+    assert run.err.splitlines() == [
+        "content/bad.md:2: error: invalid YAML in front matter: expected ',' or ']', but got '<stream end>' (while parsing a flow sequence)",
+        "content/good.md:3: warning: 'paper' ignored inside the reader pack content/r.pack.yaml: the pack's layout applies to all its articles",
+        "content/good.md:4: warning: 'notes_pages' ignored inside the reader pack content/r.pack.yaml: the pack's layout applies to all its articles",
+        "content/r.pack.yaml: error: not built: an article it binds has errors (above)",
+        "1 of 2 articles and 1 of 1 reader pack failed",
+    ]

@@ -106,9 +106,9 @@ def test_cache_entries_record_reads_and_writes(project: Path) -> None:
 def test_layout_files_are_covered_by_the_key_not_hashed_again_on_every_run(tmp_path: Path) -> None:
     import shutil
 
-    from helpers import REPO
+    from pressroom.load.settings import BUILTIN_LAYOUTS
 
-    shutil.copytree(REPO / "layouts", tmp_path / "layouts")
+    shutil.copytree(BUILTIN_LAYOUTS, tmp_path / "layouts")
     (tmp_path / "pyproject.toml").write_text('[tool.pressroom]\nformats = ["pdf"]\n')
     write_article(tmp_path / "content", "# Fonts\n\nText in *italics*.\n", "a.md")
     assert build(tmp_path) == {"a": "wrote"}
@@ -119,3 +119,52 @@ def test_layout_files_are_covered_by_the_key_not_hashed_again_on_every_run(tmp_p
     status = font.stat()
     os.utime(font, ns=(status.st_atime_ns, status.st_mtime_ns + 1_000_000_000))  # a font replaced
     assert build(tmp_path) == {"a": "wrote"}
+
+
+def test_outputs_of_a_deleted_article_are_removed_and_nothing_else(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.pressroom]\nformats = ["pdf", "epub", "html"]\n')
+    old = write_article(tmp_path / "content", "# Old\n\nGoing.\n", "old.md")
+    write_article(tmp_path / "content", "# Kept\n\nStaying.\n", "kept.md")
+    assert run_cli(cwd=tmp_path).code == 0
+    dist = tmp_path / "dist"
+    (dist / "notes.txt").write_text("mine")  # not Pressroom's
+    (dist / "old" / "extra.txt").write_text("mine too")  # inside a web edition Pressroom writes whole
+    old.unlink()
+    run = run_cli(cwd=tmp_path)
+    assert run.code == 0, run.err
+    assert run.out.splitlines() == [
+        "unchanged dist/kept.pdf", "unchanged dist/kept.epub", "unchanged dist/kept/index.html",
+        "removed dist/old.pdf", "removed dist/old.epub", "removed dist/old/",
+    ]  # fmt: skip
+    assert sorted(p.name for p in dist.iterdir()) == ["kept", "kept.epub", "kept.pdf", "notes.txt"]
+    assert run_cli(cwd=tmp_path).out.count("removed") == 0  # forgotten once removed
+
+
+def test_an_output_replaced_since_or_another_folder_is_left_alone(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.pressroom]\nformats = ["pdf"]\n')
+    gone = write_article(tmp_path / "content", "# Gone\n\nText.\n", "gone.md")
+    other = write_article(tmp_path / "content", "# Other\n\nText.\n", "other.md")
+    assert run_cli(cwd=tmp_path).code == 0
+    assert run_cli(other, "--out", "elsewhere", cwd=tmp_path).code == 0
+    (tmp_path / "dist" / "gone.pdf").write_bytes(b"a file the user put there since")
+    gone.unlink()
+    other.unlink()
+    write_article(tmp_path / "content", "# New\n\nText.\n", "new.md")
+    run = run_cli(cwd=tmp_path)
+    assert run.code == 0, run.err
+    assert run.out.splitlines() == ["wrote dist/new.pdf", "removed dist/other.pdf"]
+    assert (tmp_path / "dist" / "gone.pdf").read_bytes() == b"a file the user put there since"
+    assert (tmp_path / "elsewhere" / "other.pdf").exists()  # another output folder: not this build's
+
+
+def test_outputs_under_an_articles_old_slug_are_removed_when_it_is_renamed(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.pressroom]\nformats = ["pdf", "html"]\n')
+    article = write_article(tmp_path / "content", "---\nslug: first-name\n---\n\n# Renamed\n\nText.\n", "a.md")
+    assert run_cli(cwd=tmp_path).code == 0
+    article.write_text(article.read_text().replace("first-name", "second-name"))
+    run = run_cli(cwd=tmp_path)
+    assert run.code == 0, run.err
+    assert run.out.splitlines() == [
+        "wrote dist/second-name.pdf", "wrote dist/second-name/index.html", "removed dist/first-name.pdf", "removed dist/first-name/",
+    ]  # fmt: skip
+    assert sorted(p.name for p in (tmp_path / "dist").iterdir()) == ["second-name", "second-name.pdf"]

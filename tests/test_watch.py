@@ -43,6 +43,8 @@ def test_saving_an_article_or_a_layout_rebuilds_and_errors_do_not_stop_watching(
         article.write_text("# Watched\n\nSecond text.\n")
         assert wait_for(lambda: pdf.stat().st_mtime_ns != first), log.getvalue()
         assert other_pdf.stat().st_mtime_ns == other_first  # only what the change affects
+        assert wait_for(lambda: log.getvalue().count("wrote dist/w.pdf") == 2)
+        assert "unchanged" not in log.getvalue() and log.getvalue().count("dist/o.pdf") == 1  # only what changed is printed
 
         article.write_text("---\ntitle: [broken\n---\n")
         assert wait_for(lambda: "error: invalid YAML" in log.getvalue()), log.getvalue()

@@ -100,6 +100,7 @@ class Metadata:
     subtitle: str | None = None
     short_title: str | None = None
     authors: tuple[str, ...] = ()
+    editors: tuple[str, ...] = ()
     date: dt.date | None = None
     summary: str | None = None
     keywords: tuple[str, ...] = ()
@@ -119,6 +120,9 @@ class Metadata:
     qr: bool = True
     event: Event | None = None
     notes_pages: int = 0
+    theme: str = "classic"
+    toc: bool = False  # the handout lists its headings, with page numbers, after the title block
+    font_size: float | None = None  # the body text's size in points (None: the theme's)
 
     @property
     def running_title(self) -> str:
@@ -276,6 +280,16 @@ def _length(key: str, value: Any) -> str:
     return text
 
 
+def _font_size(key: str, value: Any) -> float:
+    """A body text size in points: ``12``, ``12pt`` or ``12.5pt``, from 6 to 48."""
+    text = str(value).strip().lower() if not isinstance(value, bool) else ""
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(?:pt)?", text)
+    size = float(match.group(1)) if match else 0.0
+    if not 6 <= size <= 48:
+        raise ValueError(f"'{key}' must be a size in points from 6 to 48, such as 12pt, not {value!r}")
+    return size
+
+
 def _bool(key: str, value: Any) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"'{key}' must be true or false, not {value!r}")
@@ -325,6 +339,7 @@ FIELDS: dict[str, tuple[str, Checker]] = {
     "subtitle": ("subtitle", _text),
     "short_title": ("short_title", _text),
     "author": ("authors", _authors),
+    "editor": ("editors", _authors),
     "date": ("date", _date),
     "lang": ("lang", _lang),
     "summary": ("summary", _text),
@@ -346,15 +361,19 @@ FIELDS: dict[str, tuple[str, Checker]] = {
     "qr": ("qr", _bool),
     "event": ("event", _event),
     "notes_pages": ("notes_pages", _whole(0, 20)),
+    "theme": ("theme", _slug),
+    "toc": ("toc", _bool),
+    "font_size": ("font_size", _font_size),
 }
 
 
 #: keys other tools write (Pandoc, Quarto, Hugo, Jekyll, MkDocs) -> the key that means the same here
 ALIASES = {"authors": "author", "abstract": "summary", "description": "summary", "tags": "keywords", "language": "lang"}
-#: keys of those tools that mean nothing for a handout: passed over without a warning
+#: keys of those tools that mean nothing for a handout: passed over without a warning (``toc``,
+#: which they also use, is Pressroom's own: the handout's contents)
 OTHER_TOOLS = frozenset({
     "affiliations", "bibliography", "csl", "link-citations", "format", "execute", "jupyter", "editor_options",
-    "draft", "layout", "weight", "categories", "permalink", "aliases", "series", "toc", "hide", "template",
+    "draft", "layout", "weight", "categories", "permalink", "aliases", "series", "hide", "template",
 })  # fmt: skip
 
 

@@ -18,7 +18,7 @@ from pressroom.model import BuildError, ConfigError, Diagnostic, Warnings, warn
 FORMATS = ("pdf", "epub", "html")
 DEFAULT_FORMATS = ("pdf", "epub")
 PROJECT_KEYS = {"content", "output", "layouts", "formats", "allow_remote", "cluster"}
-BUILTIN_LAYOUTS = Path(__file__).resolve().parents[2] / "layouts"
+BUILTIN_LAYOUTS = Path(__file__).resolve().parents[1] / "layouts"  # shipped inside the package
 
 
 @dataclass(frozen=True)

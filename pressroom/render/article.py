@@ -178,6 +178,9 @@ def render_article(
 ) -> dict[str, Output]:
     """All requested outputs of one article (or of a gathered reader pack: ``document`` given),
     by writer name, in memory: nothing is written, so all succeed before any is kept."""
+    from pressroom.render.layouts import check_theme
+
+    check_theme(article.meta, context.search_path, article.display_path, article.key_lines.get("theme"))
     job = ArticleJob(article, context, formats, document, pack_toc)
     outputs: dict[str, Output] = {}
     for writer in writers_for(formats):

@@ -52,7 +52,16 @@ def article_cover(article: Article, line: int | None, warnings: Warnings) -> Ima
 def _cover_key(article: Article, search_path: tuple[Path, ...], renderer: Renderer) -> tuple[Any, ...]:
     """What a generated cover depends on: the title block and the layouts."""
     meta = article.meta
-    return (meta.title, meta.subtitle, meta.authors, meta.publisher, meta.lang, search_path, renderer.layouts_digest(search_path))
+    return (
+        meta.title,
+        meta.subtitle,
+        meta.authors,
+        meta.editors,
+        meta.publisher,
+        meta.lang,
+        search_path,
+        renderer.layouts_digest(search_path),
+    )
 
 
 def _stored_path(key: tuple[Any, ...], folder: Path | None, renderer: Renderer) -> Path | None:

@@ -24,7 +24,7 @@ from pressroom.load.assets import Image
 from pressroom.load.metadata import paper_name
 from pressroom.model import Article, BuildError
 from pressroom.render.chapters import split_chapters
-from pressroom.render.layouts import LayoutFiles, markup, render
+from pressroom.render.layouts import LayoutFiles, markup, render, theme_css
 
 XHTML = "application/xhtml+xml"
 STYLESHEET = "style/epub.css"
@@ -119,11 +119,11 @@ def package_document_language(opf: bytes, lang: str) -> bytes:
 def reproducible_zip(data: bytes, timestamp: dt.datetime, lang: str) -> bytes:
     """Rewrite a zip with ``mimetype`` first and stored, fixed dates and a stable entry order."""
     date_time = max(timestamp, dt.datetime(1980, 1, 1, tzinfo=dt.UTC)).timetuple()[:6]
-    source = zipfile.ZipFile(io.BytesIO(data))
-    names = source.namelist()
-    ordered = ["mimetype"] + sorted(n for n in names if n != "mimetype")
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as target:
+    # Both closed here, not left to ZipFile.__del__: a Ctrl-C that lands in a finaliser is
+    # printed as "Exception ignored" and lost, and the build would run on.
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        ordered = ["mimetype"] + sorted(n for n in source.namelist() if n != "mimetype")
         for name in ordered:
             content = source.read(name)
             if name.endswith("content.opf"):
@@ -153,6 +153,8 @@ def build_epub(
     book.set_language(meta.lang)
     for index, author in enumerate(meta.authors, start=1):
         book.add_author(author, uid=f"creator{index}")
+    for index, editor in enumerate(meta.editors, start=1):
+        book.add_author(editor, role="edt", uid=f"editor{index}")  # dc:creator, MARC relator edt
     if meta.summary:
         book.add_metadata("DC", "description", meta.summary)
     for keyword in meta.keywords:
@@ -177,7 +179,7 @@ def build_epub(
         return render(search_path, template, meta=meta, stylesheet=STYLESHEET, **extra)
 
     files = LayoutFiles(search_path)
-    css = files.text("epub.css") + "\n" + files.text("code.css")
+    css = files.text("epub.css") + "\n" + files.text("code.css") + theme_css(search_path, article.meta, "epub")
     stylesheet = epub.EpubItem("style", STYLESHEET, "text/css", css.encode("utf-8"))
     cover_image = epub.EpubItem("cover-image", cover.href, cover.media_type, cover.data)
     cover_image.properties = ["cover-image"]

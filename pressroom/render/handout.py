@@ -30,6 +30,7 @@ from pressroom.render.footnotes import keep_notes_with_calls
 from pressroom.render.glyphs import check_glyphs, common_coverage, generated_characters
 from pressroom.render.renderer import process_renderer
 
+TOC_DEPTH = 3  # the handout's contents (toc: true) list the top three levels of headings
 NOTES_LINE_MM = 8.0  # the spacing of the ruled lines on notes pages (handout.css .rule)
 NOTES_HEADING_MM = 12.0
 
@@ -124,7 +125,15 @@ def handout_html(
         modified=dates["modified"],
         notes_only=notes_only,
         pack_toc=pack_toc or [],
+        headings=contents(document) if meta.toc and not pack_toc else [],
     )
+
+
+def contents(document: Document) -> list[dict[str, Any]]:
+    """The headings the handout's contents list (``toc: true``): the top three levels used,
+    each with its depth (1 for the top one) and the id its page number is taken from."""
+    levels = sorted({h.level for h in document.headings})[:TOC_DEPTH]
+    return [{"id": h.id, "text": h.text, "depth": levels.index(h.level) + 1} for h in document.headings if h.level in levels]
 
 
 def font_config(search_path: tuple[Path, ...]) -> Any:

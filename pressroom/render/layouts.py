@@ -17,6 +17,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
+from pressroom.load.metadata import Metadata, suggest
 from pressroom.load.settings import BUILTIN_LAYOUTS
 from pressroom.model import BuildError, display_path
 
@@ -34,11 +35,45 @@ class LayoutFiles:
                 return candidate
         raise BuildError(f"layout file '{name}' not found in {', '.join(str(p) for p in self.search_path)}")
 
+    def exists(self, name: str) -> bool:
+        try:
+            self.find(name)
+        except BuildError:
+            return False
+        return True
+
     def url(self, name: str) -> str:
         return self.find(name).as_uri()
 
     def text(self, name: str) -> str:
         return self.find(name).read_text(encoding="utf-8")
+
+
+THEMES = "themes"  # layouts/themes/<name>/{handout,epub,web}.css
+
+
+def known_themes(search_path: tuple[Path, ...]) -> list[str]:
+    """Every theme the layouts offer (the project's and the built-in ones)."""
+    return sorted({p.name for folder in search_path if (folder / THEMES).is_dir() for p in (folder / THEMES).iterdir() if p.is_dir()})
+
+
+def check_theme(meta: Metadata, search_path: tuple[Path, ...], where: str, line: int | None) -> None:
+    """``theme`` must name a theme folder of the layouts (a project may add its own)."""
+    known = known_themes(search_path)
+    if meta.theme not in known:
+        raise BuildError(f"unknown theme '{meta.theme}'{suggest(meta.theme, known)}; known: {', '.join(known)}", where, line)
+
+
+def theme_css(search_path: tuple[Path, ...], meta: Metadata, medium: str) -> str:
+    """The CSS a theme and ``font_size`` add to one medium's base stylesheet (``epub``, ``web``):
+    the theme's ``<medium>.css``, then the size (relative there, so a reader can still scale it:
+    12 pt is 100 %)."""
+    files = LayoutFiles(search_path)
+    name = f"{THEMES}/{meta.theme}/{medium}.css"
+    css = files.text(name) if files.exists(name) else ""
+    if meta.font_size:
+        css += f"\nhtml {{ font-size: {meta.font_size / 12 * 100:.4g}%; }}\n"
+    return css
 
 
 def css_string(value: object) -> Markup:
@@ -71,6 +106,7 @@ def environment(search_path: tuple[Path, ...]) -> SandboxedEnvironment:
     )
     files = LayoutFiles(search_path)
     env.globals["layout_url"] = files.url
+    env.globals["layout_exists"] = files.exists
     env.globals["layout_text"] = lambda name: Markup(files.text(name))
     env.filters["long_date"] = long_date
     env.filters["css_string"] = css_string

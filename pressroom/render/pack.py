@@ -34,7 +34,22 @@ from pressroom.render.article import RenderContext, render_article
 from pressroom.render.layouts import render
 from pressroom.store.files import Output
 
-PACK_KEYS = {"title", "subtitle", "editor", "date", "articles", "url", "event", "lang", "publisher", "rights", "summary", "slug"}
+PACK_KEYS = {
+    "title",
+    "subtitle",
+    "editor",
+    "date",
+    "articles",
+    "url",
+    "event",
+    "lang",
+    "publisher",
+    "rights",
+    "summary",
+    "slug",
+    "theme",
+    "font_size",
+}
 
 
 @dataclass(frozen=True)
@@ -49,7 +64,8 @@ class Pack:
 def load_pack(source: Path, defaults: dict[str, Any], overrides: dict[str, Any], warnings: Warnings) -> Pack:
     """Read ``<name>.pack.yaml``; every article it lists must exist."""
     where = display_path(source)
-    values, lines = parse_yaml_mapping(read_text(source), where, first_line=1)
+    text = read_text(source)
+    values, lines = parse_yaml_mapping(text, where, first_line=1)
     for key in values:
         if key not in PACK_KEYS:
             warn(warnings, f"unknown key '{key}' ignored{suggest(key, sorted(PACK_KEYS))}", where, lines.get(key))
@@ -59,19 +75,39 @@ def load_pack(source: Path, defaults: dict[str, Any], overrides: dict[str, Any],
     if not isinstance(listed, list) or not listed or not all(isinstance(item, str) for item in listed):
         raise BuildError("'articles' must list the pack's Markdown files, in order", where, lines.get("articles", 1))
     articles = []
-    for item in listed:
+    entry_lines = item_lines(text, "articles")
+    for index, item in enumerate(listed):
         path = (source.parent / item).resolve()
         if not path.is_file():
-            raise BuildError(f"article not found: {item}", where, lines.get("articles"))
+            line = entry_lines[index] if index < len(entry_lines) else lines.get("articles")
+            raise BuildError(f"article not found: {item}", where, line)
         articles.append(path)
-    fields = {k: v for k, v in values.items() if k in PACK_KEYS - {"articles", "editor"}}
-    if "editor" in values:
-        fields["author"] = values["editor"]
+    fields = {k: v for k, v in values.items() if k in PACK_KEYS - {"articles"}}
     checked = dict(defaults)
-    checked.update(check_fields(fields, where, {("author" if k == "editor" else k): v for k, v in lines.items()}, warnings))
+    checked.update(check_fields(fields, where, lines, warnings))
     checked.update(overrides)
     checked.setdefault("slug", slugify(source.name.removesuffix(PACK_SUFFIX)))
     return Pack(source.resolve(), Metadata(**checked), tuple(articles))
+
+
+def item_lines(text: str, key: str) -> list[int]:
+    """The line of each item of the list under a top-level ``key`` (empty when there is none)."""
+    import yaml
+
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return []
+    if not isinstance(node, yaml.MappingNode):
+        return []
+    for name, value in node.value:
+        if name.value == key and isinstance(value, yaml.SequenceNode):
+            return [item.start_mark.line + 1 for item in value.value]
+    return []
+
+
+#: What a pack sets for all its articles; an article's own value is ignored inside the pack.
+PACK_WIDE_KEYS = ("paper", "columns", "notes_pages", "theme", "font_size")
 
 
 def as_article(pack: Pack, root: Path) -> Article:
@@ -127,6 +163,12 @@ def render_pack(
     for index, path in enumerate(pack.articles, start=1):
         with clock("load"):
             article = load_article(path, project.root, project.defaults, {}, warnings)
+            for key in PACK_WIDE_KEYS:
+                if key in article.key_lines:
+                    message = (
+                        f"'{key}' ignored inside the reader pack {display_path(pack.source)}: the pack's layout applies to all its articles"
+                    )
+                    warn(warnings, message, article.display_path, article.key_lines[key])
             article = replace(article, meta=replace(article.meta, paper=pack.meta.paper))
             context.sandbox.reads.append(str(path))
         with clock("convert"):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pressroom.convert.markdown import Document, serialise
 from pressroom.model import Article
-from pressroom.render.layouts import LayoutFiles, markup, render
+from pressroom.render.layouts import LayoutFiles, markup, render, theme_css
 
 FONT_FILES = "fonts"
 
@@ -25,7 +25,7 @@ def web_files(article: Article, document: Document, search_path: tuple[Path, ...
                 del element.attrib[name]
     notes = [{"id": n.id, "html": markup(n.html)} for n in document.notes]
     page = render(search_path, "web.html", meta=article.meta, body=markup(serialise(tree, "html")), notes=notes, downloads=downloads)
-    css = "\n".join(files.text(name) for name in ("fonts.css", "code.css", "web.css"))
+    css = "\n".join(files.text(name) for name in ("fonts.css", "code.css", "web.css")) + theme_css(search_path, article.meta, "web")
     output = {"index.html": page.encode("utf-8"), "style.css": css.encode("utf-8")}
     for image in document.images:
         output[image.href] = image.data

@@ -64,6 +64,8 @@ class Entry:
     reads: dict[str, str | None] = field(default_factory=dict)  # path -> digest (None: not cacheable)
     writes: dict[str, str | None] = field(default_factory=dict)  # output path -> size and mtime
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    source: str = ""  # the article (or pack) built, and the folder written: what clean-up goes by
+    out_dir: str = ""
 
     def still_valid(self) -> bool:
         """Every file read has the same content, every output is the one this build wrote."""
@@ -106,18 +108,61 @@ class BuildCache:
 
     def lookup(self, source: Path, out_dir: Path, formats: tuple[str, ...], key: str) -> Entry | None:
         """The entry for this build if nothing it depends on has changed."""
-        try:
-            data = json.loads(self._path(source, out_dir, formats).read_text(encoding="utf-8"))
-            entry = Entry(**data)
-        except (OSError, ValueError, TypeError):
-            return None
-        return entry if entry.key == key and entry.still_valid() else None
+        entry = read_entry(self._path(source, out_dir, formats))
+        return entry if entry is not None and entry.key == key and entry.still_valid() else None
 
-    def store(self, source: Path, out_dir: Path, formats: tuple[str, ...], entry: Entry) -> None:
+    def store(self, source: Path, out_dir: Path, formats: tuple[str, ...], entry: Entry) -> list[Path]:
+        """Record ``entry``; the outputs an earlier build of the same article wrote under another
+        name (its slug changed) are removed, as :meth:`remove_orphans` does. Those removed."""
         from pressroom.store.files import write_atomic
 
+        path = self._path(source, out_dir, formats)
+        previous = read_entry(path)
+        entry.source, entry.out_dir = str(source.resolve()), str(out_dir.resolve())
         data = json.dumps(asdict(entry), indent=1).encode()
-        write_atomic(self._path(source, out_dir, formats), data)
+        write_atomic(path, data)
+        if previous is None:
+            return []
+        return remove_written({p: v for p, v in previous.writes.items() if p not in entry.writes}, out_dir)
+
+    def remove_orphans(self, out_dir: Path) -> list[Path]:
+        """Remove what earlier builds wrote into ``out_dir`` for articles that no longer exist,
+        and forget those entries; the outputs removed (a web edition as its folder). Only an
+        output that is still exactly as Pressroom wrote it goes: anything else in the folder —
+        a file of someone else's, an output replaced since — is left alone."""
+        out_dir = out_dir.resolve()
+        removed: list[Path] = []
+        for path in sorted(self.folder.glob("*.json")):
+            entry = read_entry(path)
+            if entry is None or not entry.source or entry.out_dir != str(out_dir) or Path(entry.source).exists():
+                continue
+            removed += remove_written(entry.writes, out_dir)
+            path.unlink(missing_ok=True)
+        return removed
+
+
+def read_entry(path: Path) -> Entry | None:
+    try:
+        return Entry(**json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def remove_written(writes: Mapping[str, str | None], out_dir: Path) -> list[Path]:
+    """Remove the outputs a cache entry recorded (a web edition as its folder) that are still as
+    Pressroom wrote them and inside ``out_dir``; those removed."""
+    from pressroom.store.files import remove_output
+
+    out_dir = out_dir.resolve()
+    removed = []
+    for written, value in writes.items():
+        output = Path(written)
+        if stamp(output) != value or not output.is_relative_to(out_dir):
+            continue
+        target = output.parent if output.name == "index.html" and output.parent != out_dir else output
+        if remove_output(target):
+            removed.append(target)
+    return removed
 
 
 def warnings_to_json(warnings: Iterable[Diagnostic]) -> list[dict[str, Any]]:

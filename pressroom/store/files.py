@@ -194,6 +194,15 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
+def remove_output(path: Path) -> bool:
+    """Delete an output (a file, or a web edition's folder); whether it went."""
+    try:
+        _discard(path)
+    except OSError:
+        pass
+    return not os.path.lexists(path)
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write one file so that readers see the old file or the new one, never a part."""
     replace_outputs({path: data})
