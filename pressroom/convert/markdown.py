@@ -835,7 +835,7 @@ def convert(article: Article, sandbox: Sandbox, warnings: Warnings, prefix: str 
         headings=collect_headings(root),
         notes=epub_notes(notes),
         images=images,
-        text=" ".join([article.meta.title, *filter(None, [article.meta.subtitle, *article.meta.authors]), words]),
+        text=" ".join([article.meta.title, *filter(None, [article.meta.subtitle, *article.meta.author_names]), words]),
         tree=root,
     )
 
