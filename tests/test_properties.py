@@ -20,14 +20,18 @@ TEXT = st.text(
 ).map(lambda s: s.strip() or "text")
 WORD = st.from_regex(r"[A-Za-z]{1,12}", fullmatch=True)
 
-INLINE = st.one_of(
-    TEXT,
+# Emphasis, code, links out and in, footnote references.
+MARKDOWN_SPANS = (
     WORD.map(lambda w: f"*{w}*"),
     WORD.map(lambda w: f"**{w}**"),
     WORD.map(lambda w: f"`{w}`"),
     WORD.map(lambda w: f"[{w}](https://example.com/{w})"),
     WORD.map(lambda w: f"[{w}](#{w.lower()})"),
     st.integers(1, 3).map(lambda n: f"[^n{n}]"),
+)
+INLINE = st.one_of(
+    TEXT,
+    *MARKDOWN_SPANS,
     st.sampled_from(["<b>bold", "</i>", "<span class='x'>s</span>", "&nbsp;", "&bogus;", "&#x1F600;", "<br>", "<kbd>K</kbd>"]),
 )
 PARAGRAPH = st.lists(INLINE, min_size=1, max_size=8).map(" ".join)
@@ -114,12 +118,7 @@ INLINE_HTML = st.one_of(
 )
 MD_INLINE = st.one_of(
     PLAIN,
-    WORD.map(lambda w: f"*{w}*"),
-    WORD.map(lambda w: f"**{w}**"),
-    WORD.map(lambda w: f"`{w}`"),
-    WORD.map(lambda w: f"[{w}](https://example.com/{w})"),
-    WORD.map(lambda w: f"[{w}](#{w.lower()})"),
-    st.integers(1, 3).map(lambda n: f"[^n{n}]"),
+    *MARKDOWN_SPANS,
     INLINE_HTML,
 )
 LINE = st.lists(MD_INLINE, min_size=1, max_size=6).map(" ".join).map(lambda s: s.replace("\n", " "))

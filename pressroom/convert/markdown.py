@@ -786,10 +786,26 @@ def use_image_sources(tree: lxml.html.HtmlElement, medium: str) -> None:
             image.set("src", print_src)
 
 
+def close_heading_gaps(root: lxml.html.HtmlElement) -> None:
+    """Move a heading that skips levels (``###`` straight under the title, ``####`` under a
+    ``##``) up to one level below the heading it belongs under, keeping the nesting the author
+    wrote. Readers that move by heading, the EPUB's contents and the PDF's structure tree need an
+    outline without gaps (Ace's heading-order rule, PDF/UA's Matterhorn check 14-003); READMEs
+    often start at ``###`` for a smaller look. The title block's ``h1`` comes before them all."""
+    stack = [(1, 1)]  # (level written, level given) of the headings the next one may nest under
+    for heading in root.iter(*HEADINGS):
+        written = int(heading.tag[1])
+        while stack and stack[-1][0] >= written:
+            stack.pop()
+        level = min(written, stack[-1][1] + 1) if stack else written
+        heading.tag = f"h{level}"
+        stack.append((written, level))
+
+
 def collect_headings(root: lxml.html.HtmlElement) -> tuple[Heading, ...]:
     return tuple(
         Heading(int(el.tag[1]), el.get("id"), " ".join(el.text_content().split()))
-        for el in root.iter("h1", "h2", "h3", "h4", "h5", "h6")
+        for el in root.iter(*HEADINGS)
         if el.get("id") and el.text_content().strip()
     )
 
@@ -817,6 +833,7 @@ def convert(article: Article, sandbox: Sandbox, warnings: Warnings, prefix: str 
     move_alignment(root)
     repair_content_model(root)
     repair_lists(root)
+    close_heading_gaps(root)
     aliases = fix_ids(root)
     insert_toc(root)
     add_summaries(root, article.meta.lang)
