@@ -309,3 +309,15 @@ def test_headings_that_skip_a_level_close_up_and_keep_their_nesting(tmp_path: Pa
         (2, "Section"),
     ]
     assert re.findall(r"<h(\d)", document.epub_html()) == ["2", "3", "2", "2", "3", "1", "2"]
+
+
+def test_a_summary_outside_details_or_a_second_one_becomes_a_plain_block(tmp_path: Path) -> None:
+    """``<summary>`` is only valid as the first child of ``<details>`` (EPUBCheck refuses it
+    elsewhere): a stray one in a paragraph or list item, or a second one, keeps its text as a div."""
+    markdown = (
+        "Para <summary>stray</summary> end.\n\n- item <summary>in item</summary>\n\n"
+        "<details>\n<summary>First</summary>\n<summary>Second</summary>\nBody.\n</details>\n"
+    )
+    html = convert_text(tmp_path, markdown)[0].epub_html().replace("\n", "")
+    assert re.findall(r"<summary>(\w+)</summary>", html) == ["First"]
+    assert "<div>stray</div>" in html and "<li>item <div>in item</div></li>" in html and "<div>Second</div>" in html

@@ -105,7 +105,9 @@ COMMENT = st.sampled_from(["<!-- note -->", "<!---->", "<!-- a -- b -->", "<!-- 
 INLINE_HTML = st.one_of(
     WORD.map(lambda w: f"<span>{w}</span>"),
     WORD.map(lambda w: f'<span class="k" title="{w}">{w}</span>'),
-    st.sampled_from(["<br>", "<br/>", "<br />", "<wbr>", "<span>", "</span>", "<em>open", "</div>", "<span></span>"]),
+    st.sampled_from(
+        ["<br>", "<br/>", "<br />", "<wbr>", "<span>", "</span>", "<em>open", "</div>", "<span></span>", "<summary>stray</summary>"]
+    ),
     WORD.map(lambda w: f"<em>{w}</em>"),
     WORD.map(lambda w: f"<code>{w} &lt; 1</code>"),
     WORD.map(lambda w: f'<a href="https://example.com/{w}">{w}</a>'),
@@ -161,6 +163,7 @@ def _html_blocks(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
         body.map(lambda b: f'<div class="note" markdown="1">\n\n{b}\n\n</div>'),
         st.tuples(LINE, body).map(lambda t: f"<details>\n<summary>{t[0]}</summary>\n\n{t[1]}\n\n</details>"),
         body.map(lambda b: f"<details>\n\n{b}\n\n</details>"),
+        st.tuples(WORD, WORD).map(lambda t: f"<details>\n<summary>{t[0]}</summary>\n<summary>{t[1]}</summary>\n{t[1]}\n</details>"),
         st.tuples(WORD, body).map(lambda t: f"<details open>\n<summary>{t[0]}</summary>\n<p>{t[0]}</p>\n</details>\n\n{t[1]}"),
         st.tuples(ROWS, st.booleans(), st.booleans()).map(lambda t: _html_table(*t)),
         LINE.map(lambda s: f"<div><span>{s}</span><br></div>"),

@@ -75,7 +75,7 @@ FLOW_ONLY = {
     "address", "article", "aside", "blockquote", "details", "div", "dl", "figure", "footer", "header",
     "h1", "h2", "h3", "h4", "h5", "h6", "hr", "ol", "p", "pre", "section", "table", "ul", "figcaption",
 }  # fmt: skip
-REQUIRED_PARENT = {"li": {"ul", "ol"}, "dt": {"dl"}, "dd": {"dl"}, "figcaption": {"figure"}}
+REQUIRED_PARENT = {"li": {"ul", "ol"}, "dt": {"dl"}, "dd": {"dl"}, "figcaption": {"figure"}, "summary": {"details"}}
 CONTROL_WARNING = "control characters removed (they are not allowed in XHTML)"
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 MAX_NESTING = 100
@@ -504,8 +504,10 @@ SUMMARY = {"en": "Details", "fr": "Détails", "de": "Details", "es": "Detalles",
 
 def add_summaries(root: lxml.html.HtmlElement, lang: str) -> None:
     """A ``<details>`` without a ``<summary>`` (valid HTML, invalid in an EPUB) gets one, in the
-    article's language."""
+    article's language; a second ``<summary>`` becomes a plain block."""
     for details in root.iter("details"):
+        for extra in details.findall("summary")[1:]:
+            extra.tag = "div"
         if len(details) and details[0].tag == "summary" and not (details.text or "").strip():
             continue
         summary = details.find("summary")
