@@ -232,6 +232,48 @@ def node_tool(relative: str) -> Path:
     return path
 
 
+CHROMIUM_FLAGS = (
+    "--no-sandbox --disable-gpu --disable-background-networking --disable-component-update --no-first-run --disable-sync --disable-quic"
+)
+
+
+def ace_environment(folder: Path) -> dict[str, str]:
+    """The environment DAISY Ace runs in: Debian's Chromium, through a wrapper that adds the flags
+    a container needs."""
+    wrapper = folder / "chromium.sh"
+    wrapper.write_text(f'#!/bin/sh\nexec /usr/bin/chromium {CHROMIUM_FLAGS} "$@"\n')
+    wrapper.chmod(0o755)
+    return {**os.environ, "PUPPETEER_EXECUTABLE_PATH": str(wrapper)}
+
+
+def start_ace(epubs: list[Path], folder: Path) -> subprocess.Popen[str] | None:
+    """Start DAISY Ace on several EPUBs in one process (``ace_many.js``: one Node, one Chromium),
+    writing ``folder/report/<n>/report.json`` for the n-th; None when Ace is not installed (the
+    test that reads the reports calls :func:`node_tool` to skip or fail)."""
+    if not (NODE_MODULES / "@daisy" / "ace-core").exists():
+        return None
+    script = Path(__file__).resolve().parent / "ace_many.js"
+    command = ["node", str(script), str(folder / "report"), *map(str, epubs)]
+    return subprocess.Popen(command, cwd=REPO, env=ace_environment(folder), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def ace_reports(process: subprocess.Popen[str], count: int, folder: Path) -> list[dict]:
+    """Wait for :func:`start_ace` and return its reports, in the order the EPUBs were given."""
+    output, _ = process.communicate(timeout=900)
+    assert process.returncode == 0, output[-4000:]
+    return [json.loads((folder / "report" / str(n) / "report.json").read_text(encoding="utf-8")) for n in range(1, count + 1)]
+
+
+def ace_violations(report: dict) -> list[str]:
+    """Every violation in an Ace report, one line each: document, rule (impact), the element."""
+    return [
+        f"{document['earl:testSubject']['url']}: {item['earl:test']['dct:title']} ({item['earl:test']['earl:impact']}) "
+        f"{item['earl:result'].get('html', '')[:120]}"
+        for document in report["assertions"]
+        for item in document.get("assertions", [])
+    ]
+
+
 def wait_for(condition, timeout: float = 60.0) -> bool:  # type: ignore[no-untyped-def]
     """Poll ``condition`` until it holds (True) or ``timeout`` seconds pass (False)."""
     import time

@@ -3,47 +3,33 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import NS, epub_xml, node_tool
-
-CHROMIUM_FLAGS = (
-    "--no-sandbox --disable-gpu --disable-background-networking --disable-component-update --no-first-run --disable-sync --disable-quic"
-)
+from helpers import NS, ace_environment, ace_violations, epub_xml, node_tool
 
 
 def ace(epub: Path, folder: Path) -> dict:
     """Run Ace (with Debian's Chromium) and return its JSON report."""
     cli = node_tool(".bin/ace-cli")
-    wrapper = folder / "chromium.sh"
-    wrapper.write_text(f'#!/bin/sh\nexec /usr/bin/chromium {CHROMIUM_FLAGS} "$@"\n')
-    wrapper.chmod(0o755)
-    env = {**os.environ, "PUPPETEER_EXECUTABLE_PATH": str(wrapper)}
     result = subprocess.run(
-        [str(cli), "-E", "-f", "-o", str(folder / "report"), str(epub)], capture_output=True, text=True, env=env, timeout=600
+        [str(cli), "-E", "-f", "-o", str(folder / "report"), str(epub)],
+        capture_output=True,
+        text=True,
+        env=ace_environment(folder),
+        timeout=600,
     )
     report = json.loads((folder / "report" / "report.json").read_text(encoding="utf-8"))
     report["exit"] = result.returncode
     return report
 
 
-def violations(report: dict) -> list[str]:
-    return [
-        f"{document['earl:testSubject']['url']}: {item['earl:test']['dct:title']} ({item['earl:test']['earl:impact']}) "
-        f"{item['earl:result'].get('html', '')[:120]}"
-        for document in report["assertions"]
-        for item in document.get("assertions", [])
-    ]
-
-
 @pytest.mark.parametrize("fixture", ["seed", "manual"])
 def test_ace_reports_no_violations(fixture: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
     built = request.getfixturevalue(fixture)
     report = ace(built.epub, tmp_path)
-    assert violations(report) == []
+    assert ace_violations(report) == []
     assert report["earl:result"]["earl:outcome"] == "pass" and report["exit"] == 0
 
 

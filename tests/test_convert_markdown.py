@@ -291,3 +291,33 @@ def test_github_ids_in_other_scripts_are_valid_in_the_epub(tmp_path: Path) -> No
     text = "# Заголовок\n\n## Ελληνική ενότητα\n\n## 1. Шаг\n\n## 1. Шаг\n\n[a](#ελληνική-ενότητα) [b](#1-шаг-1)\n\n<details>\n\nMore.\n\n</details>\n"
     assert build_warnings(tmp_path, text) == []
     assert_epubcheck_clean(tmp_path / "out" / "article.epub")
+
+
+def test_headings_that_skip_a_level_close_up_and_keep_their_nesting(tmp_path: Path) -> None:
+    """READMEs start at ``###`` for a smaller look, papers jump from ``#`` to ``###``: the outline
+    (EPUB, the PDF's structure tree, the contents) must not skip a level, so each heading is at most
+    one below the heading it belongs under (the title's h1 comes first)."""
+    markdown = "### Feature\n\n#### Detail\n\n### Other\n\n## Use\n\n#### Deep\n\n# Part\n\n### Section\n"
+    document, _ = convert_text(tmp_path, "---\ntitle: T\n---\n\n" + markdown)
+    assert [(h.level, h.text) for h in document.headings] == [
+        (2, "Feature"),
+        (3, "Detail"),
+        (2, "Other"),
+        (2, "Use"),
+        (3, "Deep"),
+        (1, "Part"),
+        (2, "Section"),
+    ]
+    assert re.findall(r"<h(\d)", document.epub_html()) == ["2", "3", "2", "2", "3", "1", "2"]
+
+
+def test_a_summary_outside_details_or_a_second_one_becomes_a_plain_block(tmp_path: Path) -> None:
+    """``<summary>`` is only valid as the first child of ``<details>`` (EPUBCheck refuses it
+    elsewhere): a stray one in a paragraph or list item, or a second one, keeps its text as a div."""
+    markdown = (
+        "Para <summary>stray</summary> end.\n\n- item <summary>in item</summary>\n\n"
+        "<details>\n<summary>First</summary>\n<summary>Second</summary>\nBody.\n</details>\n"
+    )
+    html = convert_text(tmp_path, markdown)[0].epub_html().replace("\n", "")
+    assert re.findall(r"<summary>(\w+)</summary>", html) == ["First"]
+    assert "<div>stray</div>" in html and "<li>item <div>in item</div></li>" in html and "<div>Second</div>" in html

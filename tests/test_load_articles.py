@@ -19,7 +19,7 @@ def test_front_matter_values_and_body_line(tmp_path: Path) -> None:
     path.write_text("---\ntitle: T\nauthor: Ann\nkeywords: [x, y]\ndate: 2024-02-29\n---\n\nBody.\n")
     article = load(path)
     assert article.meta.title == "T"
-    assert article.meta.authors == ("Ann",)
+    assert article.meta.author_names == ("Ann",)
     assert article.meta.keywords == ("x", "y")
     assert article.meta.date.isoformat() == "2024-02-29"
     assert article.body_line == 7

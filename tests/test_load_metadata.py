@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pressroom.load.metadata import check_fields, suggest
+from pressroom.load.metadata import Affiliation, Author, Metadata, check_fields, suggest
 from pressroom.model import BuildError
 
 
@@ -17,7 +17,13 @@ def check(raw: dict, warnings: list | None = None) -> dict:
 
 def test_values_are_normalised() -> None:
     checked = check({"author": "Ann", "keywords": "a, b ,c", "date": "2024-05-31", "paper": "Letter", "lang": "pt-BR"})
-    assert checked == {"authors": ("Ann",), "keywords": ("a", "b", "c"), "date": dt.date(2024, 5, 31), "paper": "letter", "lang": "pt-BR"}
+    assert checked == {
+        "authors": (Author("Ann"),),
+        "keywords": ("a", "b", "c"),
+        "date": dt.date(2024, 5, 31),
+        "paper": "letter",
+        "lang": "pt-BR",
+    }
 
 
 @pytest.mark.parametrize(
@@ -120,12 +126,47 @@ def test_dates_as_people_write_them(written: str) -> None:
 
 
 def test_authors_as_text_list_or_maps_and_other_tools_keys() -> None:
-    """Pandoc, Quarto, journal templates: authors as maps (the names are kept), abstract as the
-    summary, tags as keywords."""
+    """Pandoc, Quarto, journal templates: authors as maps (name, affiliation, e-mail, ORCID),
+    abstract as the summary, tags as keywords."""
     authors = [{"name": "Ann Lee", "affiliation": "Lab", "orcid": "0000-0002-1825-0097"}, {"name": {"given": "Bo", "family": "Chen"}}, "Cy"]
     checked = check({"authors": authors, "abstract": "What it is.", "tags": ["a", "b"]})
-    assert checked == {"authors": ("Ann Lee", "Bo Chen", "Cy"), "summary": "What it is.", "keywords": ("a", "b")}
-    assert check({"author": {"name": "Dee", "email": "d@example.org"}}) == {"authors": ("Dee",)}
+    ann = Author("Ann Lee", ("Lab",), orcid="0000-0002-1825-0097")
+    assert checked == {"authors": (ann, Author("Bo Chen"), Author("Cy")), "summary": "What it is.", "keywords": ("a", "b")}
+    assert check({"author": {"name": "Dee", "email": "d@example.org"}}) == {"authors": (Author("Dee", email="d@example.org"),)}
     with pytest.raises(BuildError) as info:
         check({"summary": "One.", "abstract": "Two."})
     assert (info.value.message, info.value.line) == ("'summary' and 'abstract' both set the summary; keep one", 3)
+
+
+def test_affiliations_by_reference_are_resolved_and_numbered_in_order_of_mention() -> None:
+    """JOSS (``affiliation: "1, 2"`` and a top-level list with ``index``), Quarto (``{ref: id}``
+    and ``id``) and plain names all give the same credits; an ORCID address is kept as the iD."""
+    joss = check(
+        {
+            "authors": [
+                {"name": "Ann", "affiliation": "2, 1", "orcid": "https://orcid.org/0000-0002-1825-0097"},
+                {"name": "Bo", "affiliation": 1},
+                {"name": "Cy", "affiliations": [{"ref": "ext"}, "Elsewhere"]},
+                "Dee",
+            ],
+            "affiliations": [{"name": "Lab One", "index": 1}, {"name": "Lab Two", "index": 2}, {"id": "ext", "name": "Lab Ext"}],
+        }
+    )
+    credits = Metadata(title="T", slug="t", **joss).credits()
+    assert credits.affiliations == ("Lab Two", "Lab One", "Lab Ext", "Elsewhere")
+    assert [(c.author.name, c.numbers) for c in credits.authors] == [("Ann", (1, 2)), ("Bo", (2,)), ("Cy", (3, 4)), ("Dee", ())]
+    assert joss["authors"][0].orcid == "0000-0002-1825-0097"
+    assert joss["affiliations"][2] == Affiliation("ext", "Lab Ext")
+
+
+@pytest.mark.parametrize(
+    ("orcid", "message"),
+    [
+        ("0000-0002-1825-0098", "'author[1].orcid' is not a valid ORCID iD (its check digit does not match): 0000-0002-1825-0098"),
+        ("1234", "'author[1].orcid' must be an ORCID iD such as 0000-0002-1825-0097, not '1234'"),
+    ],
+)
+def test_a_mistyped_orcid_is_an_error_on_its_line(orcid: str, message: str) -> None:
+    with pytest.raises(BuildError) as info:
+        check({"author": [{"name": "Ann", "orcid": orcid}]})
+    assert info.value.message == message

@@ -20,14 +20,18 @@ TEXT = st.text(
 ).map(lambda s: s.strip() or "text")
 WORD = st.from_regex(r"[A-Za-z]{1,12}", fullmatch=True)
 
-INLINE = st.one_of(
-    TEXT,
+# Emphasis, code, links out and in, footnote references.
+MARKDOWN_SPANS = (
     WORD.map(lambda w: f"*{w}*"),
     WORD.map(lambda w: f"**{w}**"),
     WORD.map(lambda w: f"`{w}`"),
     WORD.map(lambda w: f"[{w}](https://example.com/{w})"),
     WORD.map(lambda w: f"[{w}](#{w.lower()})"),
     st.integers(1, 3).map(lambda n: f"[^n{n}]"),
+)
+INLINE = st.one_of(
+    TEXT,
+    *MARKDOWN_SPANS,
     st.sampled_from(["<b>bold", "</i>", "<span class='x'>s</span>", "&nbsp;", "&bogus;", "&#x1F600;", "<br>", "<kbd>K</kbd>"]),
 )
 PARAGRAPH = st.lists(INLINE, min_size=1, max_size=8).map(" ".join)
@@ -89,3 +93,118 @@ def test_any_markdown_builds_cleanly_or_fails_clearly(markdown: str) -> None:
             errors = [line for line in run.err.splitlines() if ": error: " in line]
             assert errors and all(ERROR_LINE.match(line) for line in errors), run.err
             assert not (project / "out").exists()
+
+
+# Raw HTML mixed with Markdown: blocks nest (a <div> or <details> may hold Markdown after a blank
+# line, or raw HTML on its own lines), inline HTML sits inside Markdown paragraphs, table cells and
+# list items, and comments come anywhere (also with "--" inside, which XML forbids).
+PLAIN = st.text(alphabet=st.sampled_from(list("abcdefghijklmnop qrstuvwxyz ABC 0123 .,;:!?'\"()-–&<>é½")), min_size=1, max_size=30).map(
+    lambda s: s.strip() or "text"
+)
+COMMENT = st.sampled_from(["<!-- note -->", "<!---->", "<!-- a -- b -->", "<!-- <p>hidden</p> -->", "<!--\nline\n-->", "<!-- x --->"])
+INLINE_HTML = st.one_of(
+    WORD.map(lambda w: f"<span>{w}</span>"),
+    WORD.map(lambda w: f'<span class="k" title="{w}">{w}</span>'),
+    st.sampled_from(
+        ["<br>", "<br/>", "<br />", "<wbr>", "<span>", "</span>", "<em>open", "</div>", "<span></span>", "<summary>stray</summary>"]
+    ),
+    WORD.map(lambda w: f"<em>{w}</em>"),
+    WORD.map(lambda w: f"<code>{w} &lt; 1</code>"),
+    WORD.map(lambda w: f'<a href="https://example.com/{w}">{w}</a>'),
+    WORD.map(lambda w: f'<a href="#{w.lower()}">{w}</a>'),
+    WORD.map(lambda w: f"<sup>{w}</sup><sub>{w}</sub>"),
+    WORD.map(lambda w: f'<abbr title="{w}">{w[:2]}</abbr>'),
+    WORD.map(lambda w: f"<kbd>{w}</kbd>"),
+    WORD.map(lambda w: f'<img src="missing-{w}.png" alt="{w}">'),
+    COMMENT,
+)
+MD_INLINE = st.one_of(
+    PLAIN,
+    *MARKDOWN_SPANS,
+    INLINE_HTML,
+)
+LINE = st.lists(MD_INLINE, min_size=1, max_size=6).map(" ".join).map(lambda s: s.replace("\n", " "))
+
+
+def _table(rows: list[list[str]]) -> str:
+    width = max(len(row) for row in rows)
+    cells = [[c.replace("|", "\\|") for c in row] + ["x"] * (width - len(row)) for row in rows]
+    lines = ["| " + " | ".join(cells[0]) + " |", "|" + "---|" * width] + ["| " + " | ".join(r) + " |" for r in cells[1:]]
+    return "\n".join(lines)
+
+
+def _html_table(rows: list[list[str]], caption: bool, head: bool) -> str:
+    parts = ["<table>"] + (["<caption>Numbers</caption>"] if caption else [])
+    for index, row in enumerate(rows):
+        tag = "th" if head and index == 0 else "td"
+        parts.append("<tr>" + "".join(f"<{tag}>{c}</{tag}>" for c in row) + "</tr>")
+    return "\n".join(parts + ["</table>"])
+
+
+CELL = st.lists(MD_INLINE, min_size=1, max_size=3).map(" ".join).map(lambda s: s.replace("\n", " "))
+ROWS = st.lists(st.lists(CELL, min_size=1, max_size=3), min_size=1, max_size=4)
+MD_BLOCK = st.one_of(
+    LINE,
+    st.tuples(st.integers(1, 6), LINE).map(lambda t: "#" * t[0] + " " + t[1].replace("#", "")),
+    st.lists(LINE, min_size=1, max_size=3).map(lambda items: "\n".join(f"- {i}" for i in items)),
+    st.lists(LINE, min_size=1, max_size=3).map(lambda items: "\n".join(f"{n}. {i}" for n, i in enumerate(items, 1))),
+    st.tuples(LINE, LINE).map(lambda t: f"- {t[0]}\n  - {t[1]}"),
+    PLAIN.map(lambda t: f"```\n{t}\n<div>not html</div>\n```"),
+    LINE.map(lambda p: f"> {p}"),
+    ROWS.map(_table),
+    COMMENT,
+)
+
+
+def _html_blocks(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    body = st.lists(inner, min_size=1, max_size=3).map("\n\n".join)
+    return st.one_of(
+        body.map(lambda b: f"<div>\n\n{b}\n\n</div>"),
+        body.map(lambda b: f'<div class="note" markdown="1">\n\n{b}\n\n</div>'),
+        st.tuples(LINE, body).map(lambda t: f"<details>\n<summary>{t[0]}</summary>\n\n{t[1]}\n\n</details>"),
+        body.map(lambda b: f"<details>\n\n{b}\n\n</details>"),
+        st.tuples(WORD, WORD).map(lambda t: f"<details>\n<summary>{t[0]}</summary>\n<summary>{t[1]}</summary>\n{t[1]}\n</details>"),
+        st.tuples(WORD, body).map(lambda t: f"<details open>\n<summary>{t[0]}</summary>\n<p>{t[0]}</p>\n</details>\n\n{t[1]}"),
+        st.tuples(ROWS, st.booleans(), st.booleans()).map(lambda t: _html_table(*t)),
+        LINE.map(lambda s: f"<div><span>{s}</span><br></div>"),
+        LINE.map(lambda s: f"<p>{s}</p>"),
+        st.just("<div>\n<div>\nunclosed"),
+    )
+
+
+BLOCK_MIX = st.recursive(MD_BLOCK, _html_blocks, max_leaves=8)
+MIXED_DOCUMENT = st.lists(BLOCK_MIX, min_size=1, max_size=6).map(
+    lambda blocks: "\n\n".join(blocks) + "\n\n[^n1]: Note one.\n[^n2]: Note with <span>HTML</span> and *emphasis*.\n"
+)
+MIXED_EXAMPLES = int(os.environ.get("PRESSROOM_PROPERTY_EXAMPLES", "12"))
+
+
+@settings(
+    max_examples=MIXED_EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
+)
+@given(st.lists(MIXED_DOCUMENT, min_size=1, max_size=4))
+def test_raw_html_mixed_with_markdown_gives_a_clean_epub_or_a_clear_error(documents: list[str]) -> None:
+    """Documents mixing raw HTML blocks (div, details with and without summary, tables, spans,
+    line breaks, comments) with Markdown (lists, headings, emphasis, links, code, footnotes,
+    tables): each EPUB passes EPUBCheck with no message, or the article fails with a
+    ``path:line: error:`` — never an internal error. Several documents go through one build to
+    keep the run short; derandomised so every run checks the same documents."""
+    with tempfile.TemporaryDirectory() as folder:
+        project = Path(folder)
+        for number, markdown in enumerate(documents, start=1):
+            (project / f"doc{number}.md").write_text(markdown, encoding="utf-8")
+        names = [f"doc{n}.md" for n in range(1, len(documents) + 1)]
+        run = run_cli(*names, "--out", "out", "--format", "epub", "-j", "1", cwd=project)
+        assert "Traceback" not in run.err and "internal error" not in run.err, run.err
+        errors = [line for line in run.err.splitlines() if ": error: " in line]
+        assert all(re.match(r"^doc\d+\.md:\d+: error: \S", line) for line in errors), run.err
+        assert run.code == (1 if errors else 0), run.err
+        for number in range(1, len(documents) + 1):
+            epub = project / "out" / f"doc{number}.epub"
+            failed = any(line.startswith(f"doc{number}.md:") for line in errors)
+            assert epub.exists() != failed, run.err
+            if epub.exists():
+                assert_epubcheck_clean(epub)

@@ -284,3 +284,42 @@ def test_toc_lists_the_headings_with_their_page_numbers_after_the_title_block(tm
 
 def test_without_toc_there_are_no_contents(seed) -> None:
     assert "Contents" not in pdf_text(seed.pdf)[0]
+
+
+def test_authors_with_affiliations_in_the_title_block_and_the_metadata(tmp_path: Path) -> None:
+    """Several affiliations are numbered under the names; the PDF's Author (and its XMP
+    dc:creator) names every author; the handout stays a tagged PDF/UA-1 file."""
+    source = write_article(
+        tmp_path,
+        """
+        ---
+        title: Credits
+        authors:
+        - {name: Ann Lee, affiliation: "1, 2", orcid: 0000-0002-1825-0097}
+        - {name: Bo Chen, affiliation: 2}
+        - Cy Dee
+        affiliations:
+        - {name: Physics Lab, index: 1}
+        - {name: Institute of Things, index: 2}
+        ---
+
+        Text.
+        """,
+    )
+    run = run_cli(source, "--out", tmp_path / "out", "--format", "pdf")
+    assert run.code == 0, run.err
+    pdf = tmp_path / "out" / "article.pdf"
+    reader = pypdf.PdfReader(pdf)
+    assert reader.metadata["/Author"] == "Ann Lee, Bo Chen, Cy Dee"
+    assert reader.xmp_metadata.dc_creator == ["Ann Lee", "Bo Chen", "Cy Dee"]
+    assert b'pdfuaid:part="1"' in reader.trailer["/Root"]["/Metadata"].get_data()
+    assert "/StructTreeRoot" in reader.trailer["/Root"]
+    lines = [" ".join(line.split()) for line in pdf_text(pdf)[0].splitlines()]
+    assert lines[1:4] == ["Ann Lee1,2, Bo Chen2, Cy Dee", "1 Physics Lab", "2 Institute of Things"]
+
+    single = write_article(
+        tmp_path, "---\ntitle: One place\nauthors: [{name: Ann, affiliation: Lab}, {name: Bo, affiliation: Lab}]\n---\n\nText.\n"
+    )
+    assert run_cli(single, "--out", tmp_path / "out", "--format", "pdf").code == 0
+    lines = [" ".join(line.split()) for line in pdf_text(tmp_path / "out" / "article.pdf")[0].splitlines()]
+    assert lines[1:3] == ["Ann, Bo", "Lab"]  # one affiliation for all: a line of its own, no numbers

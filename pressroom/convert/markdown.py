@@ -75,7 +75,7 @@ FLOW_ONLY = {
     "address", "article", "aside", "blockquote", "details", "div", "dl", "figure", "footer", "header",
     "h1", "h2", "h3", "h4", "h5", "h6", "hr", "ol", "p", "pre", "section", "table", "ul", "figcaption",
 }  # fmt: skip
-REQUIRED_PARENT = {"li": {"ul", "ol"}, "dt": {"dl"}, "dd": {"dl"}, "figcaption": {"figure"}}
+REQUIRED_PARENT = {"li": {"ul", "ol"}, "dt": {"dl"}, "dd": {"dl"}, "figcaption": {"figure"}, "summary": {"details"}}
 CONTROL_WARNING = "control characters removed (they are not allowed in XHTML)"
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 MAX_NESTING = 100
@@ -504,8 +504,10 @@ SUMMARY = {"en": "Details", "fr": "Détails", "de": "Details", "es": "Detalles",
 
 def add_summaries(root: lxml.html.HtmlElement, lang: str) -> None:
     """A ``<details>`` without a ``<summary>`` (valid HTML, invalid in an EPUB) gets one, in the
-    article's language."""
+    article's language; a second ``<summary>`` becomes a plain block."""
     for details in root.iter("details"):
+        for extra in details.findall("summary")[1:]:
+            extra.tag = "div"
         if len(details) and details[0].tag == "summary" and not (details.text or "").strip():
             continue
         summary = details.find("summary")
@@ -786,10 +788,26 @@ def use_image_sources(tree: lxml.html.HtmlElement, medium: str) -> None:
             image.set("src", print_src)
 
 
+def close_heading_gaps(root: lxml.html.HtmlElement) -> None:
+    """Move a heading that skips levels (``###`` straight under the title, ``####`` under a
+    ``##``) up to one level below the heading it belongs under, keeping the nesting the author
+    wrote. Readers that move by heading, the EPUB's contents and the PDF's structure tree need an
+    outline without gaps (Ace's heading-order rule, PDF/UA's Matterhorn check 14-003); READMEs
+    often start at ``###`` for a smaller look. The title block's ``h1`` comes before them all."""
+    stack = [(1, 1)]  # (level written, level given) of the headings the next one may nest under
+    for heading in root.iter(*HEADINGS):
+        written = int(heading.tag[1])
+        while stack and stack[-1][0] >= written:
+            stack.pop()
+        level = min(written, stack[-1][1] + 1) if stack else written
+        heading.tag = f"h{level}"
+        stack.append((written, level))
+
+
 def collect_headings(root: lxml.html.HtmlElement) -> tuple[Heading, ...]:
     return tuple(
         Heading(int(el.tag[1]), el.get("id"), " ".join(el.text_content().split()))
-        for el in root.iter("h1", "h2", "h3", "h4", "h5", "h6")
+        for el in root.iter(*HEADINGS)
         if el.get("id") and el.text_content().strip()
     )
 
@@ -817,6 +835,7 @@ def convert(article: Article, sandbox: Sandbox, warnings: Warnings, prefix: str 
     move_alignment(root)
     repair_content_model(root)
     repair_lists(root)
+    close_heading_gaps(root)
     aliases = fix_ids(root)
     insert_toc(root)
     add_summaries(root, article.meta.lang)
@@ -835,7 +854,7 @@ def convert(article: Article, sandbox: Sandbox, warnings: Warnings, prefix: str 
         headings=collect_headings(root),
         notes=epub_notes(notes),
         images=images,
-        text=" ".join([article.meta.title, *filter(None, [article.meta.subtitle, *article.meta.authors]), words]),
+        text=" ".join([article.meta.title, *filter(None, [article.meta.subtitle, *article.meta.author_names]), words]),
         tree=root,
     )
 

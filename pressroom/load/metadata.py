@@ -91,6 +91,49 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 
 
 @dataclass(frozen=True)
+class Author:
+    """One author: a name, and optionally affiliations (names, or keys of the front matter's
+    ``affiliations`` list), an e-mail address and an ORCID iD (``0000-0002-1825-0097``)."""
+
+    name: str
+    affiliations: tuple[str, ...] = ()
+    email: str | None = None
+    orcid: str | None = None
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def orcid_url(self) -> str | None:
+        return f"https://orcid.org/{self.orcid}" if self.orcid else None
+
+
+@dataclass(frozen=True)
+class Affiliation:
+    """An entry of the top-level ``affiliations`` list: the key authors refer to it by (JOSS's
+    ``index``, Quarto's ``id``) and its name."""
+
+    key: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Credit:
+    """An author as the title block shows them: with the numbers of their affiliations."""
+
+    author: Author
+    numbers: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Credits:
+    """Who wrote the article and where they work, affiliations numbered in order of mention."""
+
+    authors: tuple[Credit, ...]
+    affiliations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Metadata:
     """Everything an article says about itself, validated and with defaults filled in."""
 
@@ -99,8 +142,9 @@ class Metadata:
     lang: str = "en"
     subtitle: str | None = None
     short_title: str | None = None
-    authors: tuple[str, ...] = ()
-    editors: tuple[str, ...] = ()
+    authors: tuple[Author, ...] = ()
+    editors: tuple[Author, ...] = ()
+    affiliations: tuple[Affiliation, ...] = ()
     date: dt.date | None = None
     summary: str | None = None
     keywords: tuple[str, ...] = ()
@@ -129,6 +173,27 @@ class Metadata:
         """The title used in running heads and footers."""
         return self.short_title or self.title
 
+    @property
+    def author_names(self) -> tuple[str, ...]:
+        return tuple(author.name for author in self.authors)
+
+    def credits(self) -> Credits:
+        """The authors with their affiliations resolved and numbered in order of first mention: a
+        reference (JOSS's ``affiliation: 1, 2``, Quarto's ``{ref: id}``) names an entry of the
+        top-level ``affiliations`` list, anything else is the affiliation's name itself."""
+        names = {entry.key: entry.name for entry in self.affiliations}
+        order: list[str] = []
+        people = []
+        for author in self.authors:
+            numbers = []
+            for given in author.affiliations:
+                name = names.get(given, given)
+                if name not in order:
+                    order.append(name)
+                numbers.append(order.index(name) + 1)
+            people.append(Credit(author, tuple(dict.fromkeys(numbers))))
+        return Credits(tuple(people), tuple(order))
+
 
 def _text(key: str, value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
@@ -153,17 +218,68 @@ def _text_list(key: str, value: Any) -> tuple[str, ...]:
 AUTHOR_KEYS = ("name", "affiliation", "affiliations", "email", "orcid")
 
 
-def _authors(key: str, value: Any) -> tuple[str, ...]:
-    """``author``/``authors``: a name, a list of names, or (Pandoc, Quarto, journal templates) a
-    list of mappings with ``name`` and optionally ``affiliation``, ``email``, ``orcid``; the names
-    are kept. A name may itself be ``{given, family}``."""
+ORCID_PATTERN = re.compile(r"^(?:https?://orcid\.org/)?(\d{4}-\d{4}-\d{4}-\d{3}[\dX])$")
+
+
+def _orcid(key: str, value: Any) -> str:
+    """An ORCID iD, bare or as its ``https://orcid.org/`` address; its check digit must match."""
+    match = ORCID_PATTERN.match(_text(key, value).upper().replace("HTTPS://ORCID.ORG/", "https://orcid.org/"))
+    if not match:
+        raise ValueError(f"'{key}' must be an ORCID iD such as 0000-0002-1825-0097, not {value!r}")
+    orcid = match.group(1)
+    total = 0
+    for digit in orcid.replace("-", "")[:-1]:
+        total = (total + int(digit)) * 2
+    check = (12 - total % 11) % 11
+    if orcid[-1] != ("X" if check == 10 else str(check)):
+        raise ValueError(f"'{key}' is not a valid ORCID iD (its check digit does not match): {orcid}")
+    return orcid
+
+
+def _affiliation_names(key: str, value: Any) -> tuple[str, ...]:
+    """An author's ``affiliation``/``affiliations``: a name, a list of names, references to the
+    top-level list (``1, 2`` as JOSS writes them; ``{ref: id}`` as Quarto does), or ``{name}``."""
     items = value if isinstance(value, list) else [value]
-    names = []
+    names: list[str] = []
     for number, item in enumerate(items, start=1):
         where = f"{key}[{number}]" if isinstance(value, list) else key
         if isinstance(item, dict):
+            given = item.get("ref", item.get("name"))
+            if given is None:
+                raise ValueError(f"'{where}' must have a name or a ref, not {', '.join(sorted(map(str, item)))}")
+            names.append(_text(where, given))
+        elif isinstance(item, int) and not isinstance(item, bool):
+            names.append(str(item))
+        elif isinstance(item, str) and re.fullmatch(r"\s*\d+(\s*,\s*\d+)*\s*", item):
+            names += [part.strip() for part in item.split(",")]
+        else:
+            names.append(_text(where, item))
+    return tuple(names)
+
+
+def _authors(key: str, value: Any) -> tuple[Author, ...]:
+    """``author``/``authors``: a name, a list of names, or (Pandoc, Quarto, JOSS, journal
+    templates) a list of mappings with ``name`` and optionally ``affiliation``, ``email``,
+    ``orcid``. A name may itself be ``{given, family}``."""
+    items = value if isinstance(value, list) else [value]
+    authors = []
+    for number, item in enumerate(items, start=1):
+        where = f"{key}[{number}]" if isinstance(value, list) else key
+        details: dict[str, Any] = {}
+        if isinstance(item, dict):
             if "name" not in item:
                 raise ValueError(f"'{where}' must have a name (it may also have {', '.join(AUTHOR_KEYS[1:])})")
+            affiliations = tuple(
+                name
+                for part in ("affiliation", "affiliations")
+                if item.get(part) is not None
+                for name in _affiliation_names(f"{where}.{part}", item[part])
+            )
+            details["affiliations"] = tuple(dict.fromkeys(affiliations))
+            if item.get("email") is not None:
+                details["email"] = _text(f"{where}.email", item["email"])
+            if item.get("orcid") is not None:
+                details["orcid"] = _orcid(f"{where}.orcid", item["orcid"])
             item = item["name"]
             if isinstance(item, dict) and ("given" in item or "family" in item):
                 item = " ".join(str(item[part]) for part in ("given", "family") if item.get(part))
@@ -172,8 +288,25 @@ def _authors(key: str, value: Any) -> tuple[str, ...]:
             raise ValueError(f"'{where}' must be a name or a mapping with name, affiliation, email and orcid, not {_type_name(item)}")
         if isinstance(item, str) and not item.strip() and isinstance(value, list):
             continue
-        names.append(_text(where, item))
-    return tuple(names)
+        authors.append(Author(_text(where, item), **details))
+    return tuple(authors)
+
+
+def _affiliations(key: str, value: Any) -> tuple[Affiliation, ...]:
+    """The top-level ``affiliations`` list that authors refer to: ``{name, index}`` (JOSS) or
+    ``{id, name}`` (Quarto); an entry without a key is referred to by its position (1, 2, …)."""
+    items = value if isinstance(value, list) else [value]
+    entries = []
+    for number, item in enumerate(items, start=1):
+        where = f"{key}[{number}]"
+        if isinstance(item, dict):
+            if "name" not in item:
+                raise ValueError(f"'{where}' must have a name (and an index or id authors refer to it by)")
+            given = item.get("index", item.get("id", number))
+            entries.append(Affiliation(_text(f"{where}.index", given), _text(f"{where}.name", item["name"])))
+        else:
+            entries.append(Affiliation(str(number), _text(where, item)))
+    return tuple(entries)
 
 
 def _date(key: str, value: Any) -> dt.date:
@@ -340,6 +473,7 @@ FIELDS: dict[str, tuple[str, Checker]] = {
     "short_title": ("short_title", _text),
     "author": ("authors", _authors),
     "editor": ("editors", _authors),
+    "affiliations": ("affiliations", _affiliations),
     "date": ("date", _date),
     "lang": ("lang", _lang),
     "summary": ("summary", _text),
@@ -372,7 +506,7 @@ ALIASES = {"authors": "author", "abstract": "summary", "description": "summary",
 #: keys of those tools that mean nothing for a handout: passed over without a warning (``toc``,
 #: which they also use, is Pressroom's own: the handout's contents)
 OTHER_TOOLS = frozenset({
-    "affiliations", "bibliography", "csl", "link-citations", "format", "execute", "jupyter", "editor_options",
+    "bibliography", "csl", "link-citations", "format", "execute", "jupyter", "editor_options",
     "draft", "layout", "weight", "categories", "permalink", "aliases", "series", "hide", "template",
 })  # fmt: skip
 

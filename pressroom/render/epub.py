@@ -151,10 +151,17 @@ def build_epub(
     book.set_identifier(stable_identifier(article))
     book.set_title(meta.title)
     book.set_language(meta.lang)
-    for index, author in enumerate(meta.authors, start=1):
-        book.add_author(author, uid=f"creator{index}")
+    credits = meta.credits()
+    for index, credit in enumerate(credits.authors, start=1):
+        uid = f"creator{index}"
+        book.add_author(credit.author.name, role="aut", uid=uid)
+        if credit.author.orcid_url:
+            book.add_metadata(None, "meta", credit.author.orcid_url, {"refines": f"#{uid}", "property": "dcterms:identifier"})
+        for number in credit.numbers:
+            affiliation = credits.affiliations[number - 1]
+            book.add_metadata(None, "meta", affiliation, {"refines": f"#{uid}", "property": "schema:affiliation"})
     for index, editor in enumerate(meta.editors, start=1):
-        book.add_author(editor, role="edt", uid=f"editor{index}")  # dc:creator, MARC relator edt
+        book.add_author(editor.name, role="edt", uid=f"editor{index}")  # dc:creator, MARC relator edt
     if meta.summary:
         book.add_metadata("DC", "description", meta.summary)
     for keyword in meta.keywords:

@@ -176,7 +176,8 @@ def render_pack(
     with clock("pack"):
         document = gather(pack, parts, context.search_path)
         toc = [
-            {"id": f"a{i}-article", "title": a.meta.title, "authors": ", ".join(a.meta.authors)} for i, (a, _) in enumerate(parts, start=1)
+            {"id": f"a{i}-article", "title": a.meta.title, "authors": ", ".join(a.meta.author_names)}
+            for i, (a, _) in enumerate(parts, start=1)
         ]
         book = as_article(pack, project.root)
     return book, render_article(book, context, formats, document, toc)
