@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import statistics
 from pathlib import Path
 
 import pikepdf
@@ -11,7 +12,9 @@ import pytest
 from helpers import (
     MM,
     SEED_ARTICLE,
+    Run,
     article_paragraphs,
+    body_line_lengths,
     glyphs_outside_margins,
     pdf_text,
     run_cli,
@@ -19,6 +22,16 @@ from helpers import (
 )
 
 URL = "https://example.org/handouts/professional-organizations"
+
+
+def run_cli_seed(tmp_path: Path, *options: str, name: str = "seed") -> Run:
+    source = tmp_path / f"{name}.md"
+    if not source.exists():
+        source.write_bytes(SEED_ARTICLE.read_bytes())
+    args = [item for option in options for item in ("-M", option)]
+    run = run_cli(source.name, "--out", "out", "--format", "pdf", "--force", *args, cwd=tmp_path, env={"SOURCE_DATE_EPOCH": "1700000000"})
+    assert run.code == 0, run.err
+    return run
 
 
 def build_seed(tmp_path: Path, *options: str, name: str = "seed") -> Path:
@@ -154,3 +167,37 @@ def test_a_long_code_block_splits_across_pages_and_a_short_one_stays_whole(tmp_p
     assert len(long_pages) == 2 and "long_line_01" in pages[long_pages[0]] and "long_line_40" in pages[long_pages[1]]
     assert min(pages[i].count("long_line_") for i in long_pages) >= 3
     assert len([i for i, text in enumerate(pages) if "short_line_" in text]) == 1
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter", "a5"])
+@pytest.mark.parametrize("columns", [1, 2])
+def test_body_lines_hold_a_readable_number_of_characters(tmp_path: Path, paper: str, columns: int) -> None:
+    run = run_cli_seed(tmp_path, f"paper={paper}", f"columns={columns}")
+    pdf = tmp_path / "out" / "seed.pdf"
+    used = 1 if (paper, columns) == ("a5", 2) else columns
+    if used != columns:  # two columns of A5 would hold ~31 characters: one column, and a warning saying so
+        assert "two columns on this paper would hold only" in run.err and "set in one column" in run.err
+    else:
+        assert "columns" not in run.err
+    low, high = {1: (60, 75), 2: (38, 55)}[used]
+    lengths = body_line_lengths(pdf, used)
+    assert len(lengths) > 40
+    assert low <= statistics.median(lengths) <= high, sorted(lengths)
+    inside = [n for n in lengths if low - 2 <= n <= high]
+    assert len(inside) >= 0.95 * len(lengths), sorted(lengths)  # a line with a long unbreakable word may fall short
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter", "a5"])
+def test_the_title_never_leaves_one_word_alone_on_its_last_line(tmp_path: Path, paper: str) -> None:
+    import pdfplumber
+
+    run_cli_seed(tmp_path, f"paper={paper}")
+    with pdfplumber.open(tmp_path / "out" / "seed.pdf") as pdf:
+        page = pdf.pages[0]
+        words = [w for w in page.extract_words(extra_attrs=["size"]) if w["size"] > 20]
+    lines: dict[int, list[str]] = {}
+    for word in words:
+        lines.setdefault(round(word["bottom"]), []).append(word["text"])
+    assert len(lines) >= 2
+    last = lines[max(lines)]
+    assert " ".join(last).replace("\xa0", " ").count(" ") >= 1, lines

@@ -52,6 +52,13 @@ def long_date(value: dt.date | None) -> str:
     return f"{value.day} {value:%B %Y}" if value else ""
 
 
+def keep_last_words(value: object) -> str:
+    """A title whose last two words are joined by a no-break space, so that its last line never
+    holds one word alone (WeasyPrint 70 has no ``text-wrap: balance``)."""
+    words = str(value).rsplit(" ", 1)
+    return "\u00a0".join(words) if len(words) == 2 and words[0].strip() else str(value)
+
+
 @lru_cache(maxsize=8)
 def environment(search_path: tuple[Path, ...]) -> SandboxedEnvironment:
     """The shared, strict, sandboxed environment for one layout search path."""
@@ -74,6 +81,7 @@ def environment(search_path: tuple[Path, ...]) -> SandboxedEnvironment:
     env.globals["layout_text"] = lambda name: Markup(files.text(name))
     env.filters["long_date"] = long_date
     env.filters["css_string"] = css_string
+    env.filters["keep_last_words"] = keep_last_words
     return env
 
 
