@@ -15,6 +15,7 @@ from helpers import (
     Run,
     article_paragraphs,
     body_line_lengths,
+    epub_file,
     glyphs_outside_margins,
     pdf_text,
     run_cli,
@@ -122,7 +123,7 @@ def test_qr_can_be_turned_off(tmp_path: Path) -> None:
 
 def test_event_line_in_title_block_and_footer(tmp_path: Path) -> None:
     pages = pdf_text(build_seed(tmp_path, "event={name: School Library Summit, date: 2026-05-14, place: Lyon}"))
-    assert "School Library Summit · 2026-05-14 · Lyon" in pages[0]
+    assert "School Library Summit · 14 May 2026 · Lyon" in pages[0]
     assert all("Professional Organizations — School Library Summit" in page for page in pages)
 
 
@@ -201,3 +202,24 @@ def test_the_title_never_leaves_one_word_alone_on_its_last_line(tmp_path: Path, 
     assert len(lines) >= 2
     last = lines[max(lines)]
     assert " ".join(last).replace("\xa0", " ").count(" ") >= 1, lines
+
+
+def test_one_date_once_in_the_long_form_with_its_machine_readable_form(tmp_path: Path) -> None:
+    source = tmp_path / "dated.md"
+    source.write_text(
+        "---\ntitle: Dated\ndate: 2026-05-14\nevent: {name: Summit, date: 2026-05-14, place: Lyon}\n---\n\nText.\n", encoding="utf-8"
+    )
+    run = run_cli(source.name, "--out", "out", "--format", "pdf,epub,html", cwd=tmp_path)
+    assert run.code == 0, run.err
+    text = pdf_text(tmp_path / "out" / "dated.pdf")[0]
+    assert text.count("14 May 2026") == 1 and "2026-05-14" not in text
+    assert "Summit · 14 May 2026 · Lyon" in text
+    titlepage = epub_file(tmp_path / "out" / "dated.epub", "EPUB/titlepage.xhtml").decode()
+    web = (tmp_path / "out" / "dated" / "index.html").read_text(encoding="utf-8")
+    for page in (titlepage, web):
+        assert page.count("14 May 2026") == 1 and page.count('<time datetime="2026-05-14">14 May 2026</time>') == 1
+    other = source.read_text(encoding="utf-8").replace("date: 2026-05-14\nevent", "date: 2026-04-01\nevent")
+    source.write_text(other, encoding="utf-8")
+    assert run_cli(source.name, "--out", "out", "--format", "pdf", cwd=tmp_path).code == 0
+    text = pdf_text(tmp_path / "out" / "dated.pdf")[0]  # two different dates: each once
+    assert text.count("14 May 2026") == 1 and text.count("1 April 2026") == 1
