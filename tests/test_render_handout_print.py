@@ -223,3 +223,23 @@ def test_one_date_once_in_the_long_form_with_its_machine_readable_form(tmp_path:
     assert run_cli(source.name, "--out", "out", "--format", "pdf", cwd=tmp_path).code == 0
     text = pdf_text(tmp_path / "out" / "dated.pdf")[0]  # two different dates: each once
     assert text.count("14 May 2026") == 1 and text.count("1 April 2026") == 1
+
+
+def test_the_qr_caption_is_readable_and_its_address_breaks_only_after_slash_dot_or_hyphen(tmp_path: Path) -> None:
+    import pdfplumber
+
+    url = "https://handouts.example.org/conference-2026/professional-organizations-for-library-media-specialists"
+    with pdfplumber.open(build_seed(tmp_path, f"url={url}")) as pdf:
+        page = pdf.pages[0]
+        caption = [w for w in page.extract_words(extra_attrs=["size", "fontname"]) if w["x0"] > page.width / 2 and "Sans" in w["fontname"]]
+        lines: dict[int, list[dict]] = {}
+        for word in caption:
+            lines.setdefault(round(word["bottom"]), []).append(word)
+    text = ["".join(w["text"] for w in sorted(lines[key], key=lambda w: w["x0"])) for key in sorted(lines)]
+    start = next(i for i, line in enumerate(text) if line.startswith("https"))
+    address = text[start : start + next(n for n in range(1, len(text) - start + 1) if "".join(text[start : start + n]).startswith(url))]
+    assert "".join(address).replace("\u200b", "") == url and len(address) >= 3, text
+    assert all(line.replace("\u200b", "")[-1] in "/.-" for line in address[:-1]), address
+    keys = sorted(lines)[max(start - 2, 0) : start + len(address)]  # the caption's words and the address
+    sizes = {round(w["size"], 1) for key in keys for w in lines[key]}
+    assert min(sizes) >= 8, sizes
