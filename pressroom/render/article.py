@@ -165,11 +165,15 @@ def _epub(job: ArticleJob) -> bytes:
 
 
 def _web(job: ArticleJob) -> dict[str, bytes]:
+    from pressroom.convert.language import language
     from pressroom.render.web import web_files
 
     slug, document = job.article.meta.slug, job.document
     with job.context.clock("html"):
         downloads = [{"href": f"../{slug}.{f}", "label": f.upper()} for f in ("pdf", "epub") if f in job.formats]
+        if "pdf" in job.formats and job.article.meta.booklet:
+            words = language(job.article.meta.lang).words
+            downloads.insert(1, {"href": f"../{slug}-booklet.pdf", "label": f"PDF ({words['booklet']})"})
         return web_files(job.article, document, job.context.search_path, downloads)
 
 
