@@ -26,6 +26,7 @@ URL = "https://example.org/handouts/professional-organizations"
 
 
 def run_cli_seed(tmp_path: Path, *options: str, name: str = "seed") -> Run:
+    """Build the seed article (as ``name``) into ``out/`` with ``-M`` options; the run, succeeded."""
     source = tmp_path / f"{name}.md"
     if not source.exists():
         source.write_bytes(SEED_ARTICLE.read_bytes())
@@ -36,12 +37,7 @@ def run_cli_seed(tmp_path: Path, *options: str, name: str = "seed") -> Run:
 
 
 def build_seed(tmp_path: Path, *options: str, name: str = "seed") -> Path:
-    source = tmp_path / f"{name}.md"
-    if not source.exists():
-        source.write_bytes(SEED_ARTICLE.read_bytes())
-    args = [item for option in options for item in ("-M", option)]
-    run = run_cli(source.name, "--out", "out", "--format", "pdf", "--force", *args, cwd=tmp_path, env={"SOURCE_DATE_EPOCH": "1700000000"})
-    assert run.code == 0, run.err
+    run_cli_seed(tmp_path, *options, name=name)
     return tmp_path / "out" / f"{name}.pdf"
 
 
