@@ -87,3 +87,15 @@ def test_a_pack_naming_a_missing_article_is_an_error(tmp_path: Path) -> None:
     run = run_cli("p.pack.yaml", "--out", "out", cwd=tmp_path)
     assert run.code == 1
     assert run.err.splitlines()[0] == "p.pack.yaml:2: error: article not found: gone.md"
+
+
+def test_each_article_s_title_block_gets_smart_punctuation_in_the_pack(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    content.mkdir()
+    (tmp_path / "pyproject.toml").write_text("[tool.pressroom]\n")
+    (content / "quoted.md").write_text('---\ntitle: \'The "quiet" room\'\n---\n\nText.\n', encoding="utf-8")
+    (content / "reader.pack.yaml").write_text("title: Reader\narticles:\n  - quoted.md\n", encoding="utf-8")
+    run = run_cli("--force", "--format", "pdf", "-j", "1", cwd=tmp_path)
+    assert run.code == 0, run.err
+    pages = pdf_text(tmp_path / "dist" / "reader.pdf")
+    assert "The “quiet” room" in " ".join(pages).replace("\u00a0", " ") and '"quiet"' not in " ".join(pages)

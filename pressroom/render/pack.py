@@ -30,7 +30,7 @@ from pressroom.load.articles import (
 from pressroom.load.assets import Image
 from pressroom.load.metadata import Metadata, check_fields, suggest
 from pressroom.model import Article, BuildError, Warnings, display_path, warn
-from pressroom.render.article import RenderContext, render_article
+from pressroom.render.article import RenderContext, render_article, typeset
 from pressroom.render.layouts import render
 from pressroom.store.files import Output
 
@@ -127,7 +127,7 @@ def render_pack(
     for index, path in enumerate(pack.articles, start=1):
         with clock("load"):
             article = load_article(path, project.root, project.defaults, {}, warnings)
-            article = replace(article, meta=replace(article.meta, paper=pack.meta.paper))
+            article = typeset(replace(article, meta=replace(article.meta, paper=pack.meta.paper)), context)
             context.sandbox.reads.append(str(path))
         with clock("convert"):
             parts.append((article, convert(article, context.sandbox, warnings, prefix=f"a{index}-")))
