@@ -93,7 +93,7 @@ def test_each_article_s_title_block_gets_smart_punctuation_in_the_pack(tmp_path:
     content = tmp_path / "content"
     content.mkdir()
     (tmp_path / "pyproject.toml").write_text("[tool.pressroom]\n")
-    (content / "quoted.md").write_text('---\ntitle: \'The "quiet" room\'\n---\n\nText.\n', encoding="utf-8")
+    (content / "quoted.md").write_text("---\ntitle: 'The \"quiet\" room'\n---\n\nText.\n", encoding="utf-8")
     (content / "reader.pack.yaml").write_text("title: Reader\narticles:\n  - quoted.md\n", encoding="utf-8")
     run = run_cli("--force", "--format", "pdf", "-j", "1", cwd=tmp_path)
     assert run.code == 0, run.err
