@@ -310,3 +310,32 @@ def glyphs_outside_margins(path: Path) -> list[str]:
                 ):
                     problems.append(f"page {number}: {char['text']!r} at x={char['x0']:.1f}..{char['x1']:.1f}")
     return problems
+
+
+def body_line_lengths(path: Path, columns: int = 1) -> list[int]:
+    """Characters (spaces included) of each full line of body text: the serif at the size most used
+    on its page, lines grouped by column and baseline, a paragraph's short last line left out."""
+    import collections
+
+    import pdfplumber
+
+    lengths = []
+    with pdfplumber.open(path) as pdf:
+        for page in pdf.pages:
+            words = [w for w in page.extract_words(extra_attrs=["fontname", "size"], use_text_flow=True) if "Serif" in w["fontname"]]
+            sizes = collections.Counter(round(w["size"], 1) for w in words)
+            if not sizes:
+                continue
+            size = sizes.most_common(1)[0][0]
+            lines: dict[tuple[int, int], list[dict]] = collections.defaultdict(list)
+            for word in words:
+                if abs(word["size"] - size) < 0.2:
+                    column = int(word["x0"] > page.width / 2) if columns == 2 else 0
+                    lines[(column, round(word["bottom"]))].append(word)
+            right_edge: dict[int, float] = {}
+            for (column, _), line in lines.items():
+                right_edge[column] = max(right_edge.get(column, 0.0), max(w["x1"] for w in line))
+            for (column, _), line in lines.items():
+                if max(w["x1"] for w in line) >= right_edge[column] - 2:
+                    lengths.append(sum(len(w["text"]) for w in line) + len(line) - 1)
+    return lengths

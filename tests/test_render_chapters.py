@@ -83,7 +83,9 @@ def test_page_list_of_a_split_article_matches_the_print(long_build, monkeypatch)
     tops = test_pagemap.page_tops(pdf)
     after = test_pagemap.text_after_markers(epub)
     assert len(tops) > 50 and sorted(after) == list(range(1, len(tops) + 1))
-    mismatched = [n for n in after if after[n][:30] != tops[n - 1][:30]]
+    # page 1 prints the title block, which the EPUB keeps on its title page: its text follows the marker there
+    mismatched = [n for n in after if n > 1 and after[n][:30] != tops[n - 1][:30]]
+    assert after[1][:20] in tops[0]
     assert mismatched == []
 
 

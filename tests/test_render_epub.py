@@ -8,6 +8,7 @@ import re
 import zipfile
 from pathlib import Path
 
+import pytest
 from helpers import (
     NS,
     SEED_ARTICLE,
@@ -91,7 +92,7 @@ def test_all_metadata_keys_reach_the_package(tmp_path: Path) -> None:
     assert dc(epub, "date") == ["2024-05-31"]
     chapter = epub_xml(epub, "EPUB/chapter.xhtml")
     assert chapter.get("lang") == "fr"
-    assert "31 May 2024" in epub_text(epub)
+    assert "31 mai 2024" in epub_text(epub, "EPUB/titlepage.xhtml")  # the long date of the article's language
 
 
 def test_identifier_is_stable_and_modified_follows_the_article(tmp_path: Path) -> None:
@@ -178,53 +179,73 @@ def test_zip_layout_mimetype_first_and_stored(seed) -> None:
         assert archive.read("mimetype") == b"application/epub+zip"
 
 
-AUTHORS_WITH_AFFILIATIONS = """
----
-title: Credits
-authors:
-- name: Ann Lee
-  affiliation: 1, 2
-  orcid: 0000-0002-1825-0097
-  email: ann@example.org
-- name: Bo Chen
-  affiliation: 2
-- Cy Dee
-affiliations:
-- name: Physics Lab
-  index: 1
-- name: Institute of Things
-  index: 2
----
+def rendered_text_and_sizes(epub: Path, name: str, folder: Path) -> tuple[str, list[tuple[str, float, str]]]:
+    """Lay out one EPUB document with its stylesheet at a 16 px reader size (WeasyPrint) and read it
+    back: its text, and each character's (text, size in pt, font name)."""
+    import pdfplumber
+    import weasyprint
 
-Text.
-"""
+    with zipfile.ZipFile(epub) as archive:
+        archive.extractall(folder)
+    pdf = folder / "page.pdf"
+    weasyprint.HTML(folder / "EPUB" / name).write_pdf(pdf, stylesheets=[weasyprint.CSS(string="@page { size: 120mm 300mm; margin: 10mm }")])
+    with pdfplumber.open(pdf) as document:
+        text = "\n".join(page.extract_text() for page in document.pages)
+        chars = [(c["text"], c["size"], c["fontname"]) for page in document.pages for c in page.chars]
+    return text, chars
 
 
-def test_authors_as_maps_reach_the_package_and_the_title_page(tmp_path: Path) -> None:
-    """Each author is a ``dc:creator`` with the role ``aut``, the ORCID iD and affiliations as
-    refinements; the title page numbers the affiliations; EPUBCheck passes it."""
-    source = write_article(tmp_path, AUTHORS_WITH_AFFILIATIONS)
+def test_the_title_shows_once_on_the_title_page_and_the_chapter_starts_with_its_text(seed) -> None:
+    title = "Why Joining Professional Organizations Matters for Library Media Specialists"
+    titlepage = " ".join("".join(epub_xml(seed.epub, "EPUB/titlepage.xhtml").find(".//x:body", NS).itertext()).split())
+    assert titlepage.count(title) == 1
+    chapter = epub_xml(seed.epub, "EPUB/chapter.xhtml")
+    body = " ".join("".join(chapter.find(".//x:body", NS).itertext()).split())
+    assert title not in body
+    assert body.startswith("Participating in professional organizations offers")
+    assert chapter.find(".//x:span[@id='page-1']", NS) is not None  # the printed page 1 still starts here
+
+
+def test_code_reads_at_0_9_em_with_padding_and_the_contents_are_not_numbered(tmp_path: Path) -> None:
+    source = write_article(
+        tmp_path,
+        """\
+        ---
+        title: Code
+        ---
+
+        Call `configure()` first.
+
+        ```python
+        def configure(value=1):  # a long comment that runs well past the width of a small e-reader screen, unbroken
+            return value
+        ```
+
+        ## Next
+
+        Text.
+        """,
+    )
     run = run_cli(source, "--out", tmp_path / "out", "--format", "epub")
     assert run.code == 0, run.err
     epub = tmp_path / "out" / "article.epub"
     assert_epubcheck_clean(epub)
-    assert dc(epub, "creator") == ["Ann Lee", "Bo Chen", "Cy Dee"]
-    metadata = opf(epub).find("opf:metadata", NS)
-    creators = {el.get("id"): el.text for el in metadata.iterfind("dc:creator", NS)}
-    refinements = [(creators[m.get("refines")[1:]], m.get("property"), m.text) for m in metadata.iterfind("opf:meta[@refines]", NS)]
-    assert refinements == [
-        ("Ann Lee", "role", "aut"),
-        ("Ann Lee", "dcterms:identifier", "https://orcid.org/0000-0002-1825-0097"),
-        ("Ann Lee", "schema:affiliation", "Physics Lab"),
-        ("Ann Lee", "schema:affiliation", "Institute of Things"),
-        ("Bo Chen", "role", "aut"),
-        ("Bo Chen", "schema:affiliation", "Institute of Things"),
-        ("Cy Dee", "role", "aut"),
-    ]
-    page = epub_xml(epub, "EPUB/titlepage.xhtml")
-    byline = page.find(".//x:p[@class='byline']", NS)
-    assert squash("".join(byline.itertext())) == squash("Ann Lee1,2, Bo Chen2, Cy Dee")
-    assert [" ".join("".join(li.itertext()).split()) for li in page.iterfind(".//x:ol[@class='affiliations']/x:li", NS)] == [
-        "1 Physics Lab",
-        "2 Institute of Things",
-    ]
+    text, chars = rendered_text_and_sizes(epub, "chapter.xhtml", tmp_path / "unzipped")
+    body = max((size for ch, size, font in chars if ch == "C"), default=0)  # "Call", in the body font
+    code = [size for ch, size, font in chars if "Mono" in font]
+    assert body == pytest.approx(12, abs=0.1) and code, chars[:5]  # 16 px
+    assert min(code) >= 0.9 * body - 0.05, (min(code), body)
+    assert "unbroken" in text  # the long line wraps instead of running off the page
+    import weasyprint
+
+    page = weasyprint.HTML(tmp_path / "unzipped" / "EPUB" / "chapter.xhtml").render().pages[0]
+    boxes = [box for box in _descendants(page._page_box) if getattr(box, "element_tag", None) == "pre"]
+    assert boxes and boxes[0].padding_left >= 8 and boxes[0].padding_top >= 5  # px: 0.75 em and 0.5 em of 14.4 px
+    nav_text, _ = rendered_text_and_sizes(epub, "nav.xhtml", tmp_path / "nav")
+    assert not re.search(r"^\s*\d+\.", nav_text, re.M), nav_text  # one article: no "1." before its entries
+
+
+def _descendants(box):  # type: ignore[no-untyped-def]
+    yield box
+    for child in getattr(box, "children", []):
+        yield from _descendants(child)

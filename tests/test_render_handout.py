@@ -50,7 +50,7 @@ def test_every_heading_and_sentence_of_the_article_is_in_the_pdf(seed) -> None:
 
 def test_title_block_and_running_footer(seed) -> None:
     pages = pdf_text(seed.pdf)
-    assert pages[0].lstrip().startswith("Why Joining Professional Organizations")
+    assert " ".join(pages[0].split()).startswith("Why Joining Professional Organizations")
     assert "Examzify" in pages[0].split("Participating")[0]
     for number, page in enumerate(pages, start=1):
         assert f"Page {number} of {len(pages)}" in page
@@ -91,7 +91,7 @@ def test_outline_has_the_title_and_the_eight_sections(seed) -> None:
 
 def test_body_text_is_hyphenated_in_the_article_language(seed) -> None:
     lines = [line for page in pdf_text(seed.pdf) for line in page.splitlines()]
-    assert any(re.search(r"[a-z]-$", line) for line in lines)
+    assert any(re.search(r"[a-z][-\u2010]$", line) for line in lines)  # the hyphen, as the PDF maps its glyph
 
 
 @pytest.mark.parametrize(("paper", "size"), [("a4", (595.3, 841.9)), ("letter", (612, 792)), ("a5", (419.5, 595.3))])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import statistics
 from pathlib import Path
 
 import pikepdf
@@ -11,7 +12,10 @@ import pytest
 from helpers import (
     MM,
     SEED_ARTICLE,
+    Run,
     article_paragraphs,
+    body_line_lengths,
+    epub_file,
     glyphs_outside_margins,
     pdf_text,
     run_cli,
@@ -21,13 +25,19 @@ from helpers import (
 URL = "https://example.org/handouts/professional-organizations"
 
 
-def build_seed(tmp_path: Path, *options: str, name: str = "seed") -> Path:
+def run_cli_seed(tmp_path: Path, *options: str, name: str = "seed") -> Run:
+    """Build the seed article (as ``name``) into ``out/`` with ``-M`` options; the run, succeeded."""
     source = tmp_path / f"{name}.md"
     if not source.exists():
         source.write_bytes(SEED_ARTICLE.read_bytes())
     args = [item for option in options for item in ("-M", option)]
     run = run_cli(source.name, "--out", "out", "--format", "pdf", "--force", *args, cwd=tmp_path, env={"SOURCE_DATE_EPOCH": "1700000000"})
     assert run.code == 0, run.err
+    return run
+
+
+def build_seed(tmp_path: Path, *options: str, name: str = "seed") -> Path:
+    run_cli_seed(tmp_path, *options, name=name)
     return tmp_path / "out" / f"{name}.pdf"
 
 
@@ -109,7 +119,7 @@ def test_qr_can_be_turned_off(tmp_path: Path) -> None:
 
 def test_event_line_in_title_block_and_footer(tmp_path: Path) -> None:
     pages = pdf_text(build_seed(tmp_path, "event={name: School Library Summit, date: 2026-05-14, place: Lyon}"))
-    assert "School Library Summit · 2026-05-14 · Lyon" in pages[0]
+    assert "School Library Summit · 14 May 2026 · Lyon" in pages[0]
     assert all("Professional Organizations — School Library Summit" in page for page in pages)
 
 
@@ -154,3 +164,78 @@ def test_a_long_code_block_splits_across_pages_and_a_short_one_stays_whole(tmp_p
     assert len(long_pages) == 2 and "long_line_01" in pages[long_pages[0]] and "long_line_40" in pages[long_pages[1]]
     assert min(pages[i].count("long_line_") for i in long_pages) >= 3
     assert len([i for i, text in enumerate(pages) if "short_line_" in text]) == 1
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter", "a5"])
+@pytest.mark.parametrize("columns", [1, 2])
+def test_body_lines_hold_a_readable_number_of_characters(tmp_path: Path, paper: str, columns: int) -> None:
+    run = run_cli_seed(tmp_path, f"paper={paper}", f"columns={columns}")
+    pdf = tmp_path / "out" / "seed.pdf"
+    used = 1 if (paper, columns) == ("a5", 2) else columns
+    if used != columns:  # two columns of A5 would hold ~31 characters: one column, and a warning saying so
+        assert "two columns on this paper would hold only" in run.err and "set in one column" in run.err
+    else:
+        assert "columns" not in run.err
+    low, high = {1: (60, 75), 2: (38, 55)}[used]
+    lengths = body_line_lengths(pdf, used)
+    assert len(lengths) > 40
+    assert low <= statistics.median(lengths) <= high, sorted(lengths)
+    inside = [n for n in lengths if low - 2 <= n <= high]
+    assert len(inside) >= 0.95 * len(lengths), sorted(lengths)  # a line with a long unbreakable word may fall short
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter", "a5"])
+def test_the_title_never_leaves_one_word_alone_on_its_last_line(tmp_path: Path, paper: str) -> None:
+    import pdfplumber
+
+    run_cli_seed(tmp_path, f"paper={paper}")
+    with pdfplumber.open(tmp_path / "out" / "seed.pdf") as pdf:
+        page = pdf.pages[0]
+        words = [w for w in page.extract_words(extra_attrs=["size"]) if w["size"] > 20]
+    lines: dict[int, list[str]] = {}
+    for word in words:
+        lines.setdefault(round(word["bottom"]), []).append(word["text"])
+    assert len(lines) >= 2
+    last = lines[max(lines)]
+    assert " ".join(last).replace("\xa0", " ").count(" ") >= 1, lines
+
+
+def test_one_date_once_in_the_long_form_with_its_machine_readable_form(tmp_path: Path) -> None:
+    source = tmp_path / "dated.md"
+    source.write_text(
+        "---\ntitle: Dated\ndate: 2026-05-14\nevent: {name: Summit, date: 2026-05-14, place: Lyon}\n---\n\nText.\n", encoding="utf-8"
+    )
+    run = run_cli(source.name, "--out", "out", "--format", "pdf,epub,html", cwd=tmp_path)
+    assert run.code == 0, run.err
+    text = pdf_text(tmp_path / "out" / "dated.pdf")[0]
+    assert text.count("14 May 2026") == 1 and "2026-05-14" not in text
+    assert "Summit · 14 May 2026 · Lyon" in text
+    titlepage = epub_file(tmp_path / "out" / "dated.epub", "EPUB/titlepage.xhtml").decode()
+    web = (tmp_path / "out" / "dated" / "index.html").read_text(encoding="utf-8")
+    for page in (titlepage, web):
+        assert page.count("14 May 2026") == 1 and page.count('<time datetime="2026-05-14">14 May 2026</time>') == 1
+    other = source.read_text(encoding="utf-8").replace("date: 2026-05-14\nevent", "date: 2026-04-01\nevent")
+    source.write_text(other, encoding="utf-8")
+    assert run_cli(source.name, "--out", "out", "--format", "pdf", cwd=tmp_path).code == 0
+    text = pdf_text(tmp_path / "out" / "dated.pdf")[0]  # two different dates: each once
+    assert text.count("14 May 2026") == 1 and text.count("1 April 2026") == 1
+
+
+def test_the_qr_caption_is_readable_and_its_address_breaks_only_after_slash_dot_or_hyphen(tmp_path: Path) -> None:
+    import pdfplumber
+
+    url = "https://handouts.example.org/conference-2026/professional-organizations-for-library-media-specialists"
+    with pdfplumber.open(build_seed(tmp_path, f"url={url}")) as pdf:
+        page = pdf.pages[0]
+        caption = [w for w in page.extract_words(extra_attrs=["size", "fontname"]) if w["x0"] > page.width / 2 and "Sans" in w["fontname"]]
+        lines: dict[int, list[dict]] = {}
+        for word in caption:
+            lines.setdefault(round(word["bottom"]), []).append(word)
+    text = ["".join(w["text"] for w in sorted(lines[key], key=lambda w: w["x0"])) for key in sorted(lines)]
+    start = next(i for i, line in enumerate(text) if line.startswith("https"))
+    address = text[start : start + next(n for n in range(1, len(text) - start + 1) if "".join(text[start : start + n]).startswith(url))]
+    assert "".join(address).replace("\u200b", "") == url and len(address) >= 3, text
+    assert all(line.replace("\u200b", "")[-1] in "/.-" for line in address[:-1]), address
+    keys = sorted(lines)[max(start - 2, 0) : start + len(address)]  # the caption's words and the address
+    sizes = {round(w["size"], 1) for key in keys for w in lines[key]}
+    assert min(sizes) >= 8, sizes

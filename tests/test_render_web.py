@@ -27,7 +27,7 @@ def test_the_page_has_its_files_beside_it_and_no_script(web: Path, name: str) ->
     folder = web / name
     html = (folder / "index.html").read_text(encoding="utf-8")
     assert "<script" not in html and "epub:type" not in html
-    assert (folder / "style.css").is_file() and (folder / "fonts" / "NotoSerif-Regular.ttf").is_file()
+    assert (folder / "style.css").is_file() and (folder / "fonts" / "NotoSerif-Regular.woff2").is_file()
     assert (folder / "fonts" / "OFL.txt").is_file()
     assert f'href="../{name}.pdf"' in html and f'href="../{name}.epub"' in html
 
@@ -58,3 +58,42 @@ def test_responsive_in_headless_chromium(web: Path, name: str) -> None:
         assert view["paragraphFont"].startswith('"Pressroom Serif"') and view["scripts"] == 0
     if name == "guide":
         assert len(view["images"]) == 4
+
+
+@pytest.mark.parametrize("name", ["professional-organizations", "guide"])
+def test_fonts_are_woff2_subsets_of_what_the_page_shows(web: Path, name: str) -> None:
+    import lxml.html
+    from fontTools.ttLib import TTFont
+
+    from pressroom.load.settings import BUILTIN_LAYOUTS
+
+    folder = web / name
+    fonts = sorted((folder / "fonts").glob("*"))
+    assert not [f for f in fonts if f.suffix == ".ttf"]
+    woff2 = [f for f in fonts if f.suffix == ".woff2"]
+    assert all(f.read_bytes()[:4] == b"wOF2" for f in woff2)
+    total = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file() and "images" not in f.parts)
+    assert total < 150_000, total  # the page, its stylesheet and its fonts (from ~5 MB of TrueType)
+    root = lxml.html.fromstring((folder / "index.html").read_bytes())
+    shown = {ord(c) for c in "".join(root.find("body").itertext()) if not c.isspace()}
+    css = (folder / "style.css").read_text(encoding="utf-8")
+    for font in woff2:
+        full = TTFont(BUILTIN_LAYOUTS / "fonts" / font.with_suffix(".ttf").name).getBestCmap()
+        subset = TTFont(font).getBestCmap()
+        assert {c for c in shown if c in full} <= set(subset), font.name
+        assert len(subset) < len(full) / 4, font.name
+        assert f'url(fonts/{font.name}) format("woff2")' in css
+    has_code = bool(root.xpath("//code | //pre"))
+    assert any("Mono" in f.name for f in woff2) == has_code and ("NotoSansMono" in css) == has_code
+
+
+def test_download_links_come_before_the_article_and_name_the_booklet(tmp_path: Path) -> None:
+    source = tmp_path / "seed.md"
+    source.write_bytes(SEED_ARTICLE.read_bytes())
+    run = run_cli(source, "--out", tmp_path / "out", "--format", "pdf,html", "-M", "booklet=true", "-M", "lang=fr")
+    assert run.code == 0, run.err
+    html = (tmp_path / "out" / "seed" / "index.html").read_text(encoding="utf-8")
+    links = html.index('href="../seed.pdf"')
+    assert links < html.index("<main") < html.index('class="title"')
+    assert 'href="../seed-booklet.pdf">PDF (livret)</a>' in html and "Télécharger" in html
+    assert (tmp_path / "out" / "seed-booklet.pdf").is_file()

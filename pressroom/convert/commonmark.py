@@ -5,7 +5,7 @@ markdown-it-py follows the CommonMark spec (lists nested by two spaces, a list r
 paragraph line, Markdown between HTML blocks as on GitHub); mdit-py-plugins adds footnotes,
 definition lists, admonitions (``!!! note``) and GitHub's bare-URL autolinks. This module adds:
 
-* smart punctuation: curly quotes, ``...`` → …, ``---`` → —, ``--`` → – except before a letter
+* smart punctuation: the article language's quotation marks (“ ” « » „ “) and French spacing, ``...`` → …, ``---`` → —, ``--`` → – except before a letter
   at the start of a word (``--flag`` stays as typed);
 * attribute lists, Python-Markdown's ``{: .class #id }`` after a block or at the end of a
   heading, and Pandoc's ``{#id .class}`` at the end of a heading;
@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from pressroom.convert.language import french_spacing, language
+
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
     from markdown_it.rules_block import StateBlock
@@ -45,11 +47,15 @@ class Parsed:
     unused_notes: list[str] = field(default_factory=list)  # labels of footnotes nothing refers to
 
 
-def render(text: str, table_like_rows: Any) -> Parsed:
-    """Parse ``text`` and render it as an HTML fragment. ``table_like_rows(paragraph)`` says
-    which lines of a paragraph look like the rows of a pipe table (empty: none)."""
-    env: dict[str, Any] = {"table_like_rows": table_like_rows, "table_like": []}
-    html = parser().render(text, env)
+def render(text: str, table_like_rows: Any, lang: str = "en") -> Parsed:
+    """Parse ``text`` and render it as an HTML fragment, with the quotation marks of ``lang``.
+    ``table_like_rows(paragraph)`` says which lines of a paragraph look like the rows of a pipe
+    table (empty: none)."""
+    setting = language(lang)
+    env: dict[str, Any] = {"table_like_rows": table_like_rows, "table_like": [], "french_spacing": setting.french_spacing}
+    md = parser()
+    md.options["quotes"] = setting.quotes  # read by the smartquotes rule while rendering (one render at a time)
+    html = md.render(text, env)
     refs = env.get("footnotes", {}).get("refs", {})
     unused = [label[1:] for label, number in refs.items() if number < 0]
     return Parsed(html, env["table_like"], unused)
@@ -79,7 +85,8 @@ def parser() -> MarkdownIt:
     md.core.ruler.after("block", "table_like", remember_table_like)
     md.core.ruler.after("inline", "block_attributes", block_attributes)
     md.core.ruler.after("smartquotes", "dashes", dashes)
-    md.core.ruler.after("dashes", "abbreviations", abbreviations)
+    md.core.ruler.after("dashes", "french_spacing", french_text)
+    md.core.ruler.after("french_spacing", "abbreviations", abbreviations)
     md.add_render_rule("fence", render_code)
     md.add_render_rule("code_block", render_code)
     md.add_render_rule("image", render_image)
@@ -110,6 +117,17 @@ def dashes(state: StateCore) -> None:
         for token in block.children:
             if token.type == "text" and ("--" in token.content or "..." in token.content):
                 token.content = DASHES.sub(_dash, token.content).replace("...", "\u2026")
+
+
+def french_text(state: StateCore) -> None:
+    """French spacing (no-break spaces before ; : ! ? and inside « ») in text, never in code."""
+    if not state.env.get("french_spacing"):
+        return
+    for block in state.tokens:
+        if block.type == "inline" and block.children:
+            for token in block.children:
+                if token.type == "text":
+                    token.content = french_spacing(token.content)
 
 
 def _dash(match: re.Match[str]) -> str:

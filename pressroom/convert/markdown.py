@@ -187,7 +187,7 @@ def markdown_to_html(article: Article, warnings: Warnings) -> str:
         line = article.body_line + depth_line
         raise BuildError(f"blocks nested more than {MAX_NESTING} levels deep; flatten the structure", article.display_path, line)
     try:
-        parsed = commonmark.render(body, table_like_rows)
+        parsed = commonmark.render(body, table_like_rows, article.meta.lang)
     except RecursionError:
         raise BuildError("the Markdown is nested too deeply to convert", article.display_path, article.body_line) from None
     report_broken_tables(article, parsed.table_like, warnings)

@@ -16,11 +16,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
-from pressroom.model import Article, BuildError
+from pressroom.model import Article, BuildError, warn
 from pressroom.render.context import RenderContext, Stopwatch  # noqa: F401 (Stopwatch: re-exported)
 from pressroom.store.files import Output
 
@@ -36,6 +36,35 @@ def build_time(article: Article) -> dt.datetime:
     else:
         seconds = int(article.source.stat().st_mtime)
     return dt.datetime.fromtimestamp(seconds, dt.UTC)
+
+
+def typeset(article: Article, context: RenderContext) -> Article:
+    """The article with smart punctuation in every front-matter text the outputs show (title,
+    subtitle, short title, summary, event) in its language; a language Pressroom does not know is
+    set as English, and the build says so (once for the article)."""
+    from pressroom.convert.language import WORDS, known, smarten
+
+    meta = article.meta
+    if not known(meta.lang):
+        where = article.key_lines.get("lang")
+        message = f"language '{meta.lang}' is not one Pressroom sets ({', '.join(WORDS)}): dates, quotation marks and printed words are in English"
+        warn(context.warnings, message, article.display_path, where)
+
+    def smart(text: str | None) -> str | None:
+        return smarten(text, meta.lang) if text else text
+
+    event = meta.event
+    if event is not None:
+        event = replace(event, name=smarten(event.name, meta.lang), place=smart(event.place))
+    typeset_meta = replace(
+        meta,
+        title=smarten(meta.title, meta.lang),
+        subtitle=smart(meta.subtitle),
+        short_title=smart(meta.short_title),
+        summary=smart(meta.summary),
+        event=event,
+    )
+    return replace(article, meta=typeset_meta)
 
 
 class ArticleJob:
@@ -136,11 +165,15 @@ def _epub(job: ArticleJob) -> bytes:
 
 
 def _web(job: ArticleJob) -> dict[str, bytes]:
+    from pressroom.convert.language import language
     from pressroom.render.web import web_files
 
     slug, document = job.article.meta.slug, job.document
     with job.context.clock("html"):
         downloads = [{"href": f"../{slug}.{f}", "label": f.upper()} for f in ("pdf", "epub") if f in job.formats]
+        if "pdf" in job.formats and job.article.meta.booklet:
+            words = language(job.article.meta.lang).words
+            downloads.insert(1, {"href": f"../{slug}-booklet.pdf", "label": f"PDF ({words['booklet']})"})
         return web_files(job.article, document, job.context.search_path, downloads)
 
 
@@ -181,7 +214,7 @@ def render_article(
     from pressroom.render.layouts import check_theme
 
     check_theme(article.meta, context.search_path, article.display_path, article.key_lines.get("theme"))
-    job = ArticleJob(article, context, formats, document, pack_toc)
+    job = ArticleJob(typeset(article, context), context, formats, document, pack_toc)
     outputs: dict[str, Output] = {}
     for writer in writers_for(formats):
         data = writer.make(job)

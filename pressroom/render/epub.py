@@ -17,6 +17,7 @@ from pathlib import Path
 from ebooklib import epub
 from lxml import etree
 
+from pressroom.convert.language import language
 from pressroom.convert.markdown import Document, Heading
 from pressroom.convert.pagemap import PageStart
 from pressroom.load.articles import stable_identifier
@@ -200,11 +201,12 @@ def build_epub(
         chapters.append(epub.EpubItem(f"chapter-{index}", part.file, XHTML, xhtml(content, part.file)))
     first = parts[0].file
     toc = [TocEntry(meta.title, first, nest_headings(document.headings, ids))]
+    words = language(meta.lang).words
     landmarks = [
-        {"type": "cover", "href": "cover.xhtml", "title": "Cover"},
-        {"type": "titlepage", "href": "titlepage.xhtml", "title": "Title page"},
-        {"type": "toc", "href": "nav.xhtml#toc", "title": "Contents"},
-        {"type": "bodymatter", "href": f"{first}#start", "title": "Start of content"},
+        {"type": "cover", "href": "cover.xhtml", "title": words["cover"]},
+        {"type": "titlepage", "href": "titlepage.xhtml", "title": words["title_page"]},
+        {"type": "toc", "href": "nav.xhtml#toc", "title": words["contents"]},
+        {"type": "bodymatter", "href": f"{first}#start", "title": words["start"]},
     ]
     # Pages that hold article text (not the ruled notes pages at the end) get an entry.
     numbers = sorted({1, *(start.page for start in page_starts)})

@@ -11,6 +11,7 @@ import io
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -22,7 +23,7 @@ from pressroom.accel.lxml_parse import weasyprint_html
 from pressroom.accel.pdf_serialise import fast_pdf_serialisation
 from pressroom.accel.stylesheets import reuse_layout_stylesheets
 from pressroom.convert.markdown import Document, source_line
-from pressroom.load.metadata import content_box_mm, page_size, to_mm
+from pressroom.load.metadata import Metadata, content_box_mm, css_sides, page_size, to_mm
 from pressroom.load.sandbox import Sandbox
 from pressroom.model import Article, BuildError, Warnings, warn
 from pressroom.render.fetcher import FetchLog, weasyprint_fetcher
@@ -60,6 +61,68 @@ def weasyprint_messages() -> Iterator[list[logging.LogRecord]]:
     finally:
         logger.removeHandler(handler)
         logger.propagate = previous
+
+
+PT_PER_MM = 72 / 25.4
+BODY_PT = 10.5  # handout.css: the body size on paper wide enough for it
+SMALLEST_BODY_PT = 9.5  # the body size a small page (A5) may go down to, to keep a full measure
+CHAR_EM = 0.49  # the mean width of a character of body text (spaces included) in Noto Serif, in em
+COLUMN_GAP_MM = 7.0  # handout.css: .columns-2 .body column-gap
+#: characters per line: what a reader reads comfortably, and what the text block is set to
+MEASURE = {1: (60, 75, 66), 2: (38, 55, 46)}
+
+
+@dataclass(frozen=True)
+class Measure:
+    """The text block of the handout: body size, page margins and columns, chosen so that a line of
+    body text holds 60–75 characters in one column and 38–55 in two."""
+
+    body_pt: float
+    margins: str
+    columns: int
+    warning: str | None = None
+
+    @property
+    def class_name(self) -> str:
+        return f"columns-{self.columns}"
+
+
+def characters_per_line(width_mm: float, body_pt: float, columns: int) -> float:
+    """How many characters of body text a line holds, on average."""
+    line_mm = (width_mm - COLUMN_GAP_MM * (columns - 1)) / columns
+    return line_mm * PT_PER_MM / (CHAR_EM * body_pt)
+
+
+def text_measure(meta: Metadata) -> Measure:
+    """Fit the body text to a readable measure.
+
+    A page too narrow for the measure at the body size sets the text smaller (down to 9.5 pt); a
+    page too wide gets a narrower text block, centred between the article's margins (the margins
+    only ever grow, so nothing prints outside them). Two columns that would hold fewer than 38
+    characters even at the smallest size become one, with a warning.
+    """
+    width, _ = content_box_mm(meta.paper, meta.margins)
+    columns, warning = meta.columns, None
+    low, high, target = MEASURE[columns]
+    if columns == 2 and characters_per_line(width, SMALLEST_BODY_PT, 2) < low:
+        fits = characters_per_line(width, SMALLEST_BODY_PT, 2)
+        warning = (
+            f"two columns on this paper would hold only {fits:.0f} characters a line (a readable column holds {low} to {high}):"
+            " the handout is set in one column"
+        )
+        columns = 1
+        low, high, target = MEASURE[1]
+    body = BODY_PT
+    if characters_per_line(width, body, columns) < low:
+        line_mm = (width - COLUMN_GAP_MM * (columns - 1)) / columns
+        body = min(BODY_PT, max(SMALLEST_BODY_PT, int(line_mm * PT_PER_MM / (CHAR_EM * target) * 4) / 4))
+    top, right, bottom, left = css_sides([to_mm(v) for v in meta.margins.split()])
+    if characters_per_line(width, body, columns) > high:
+        wanted = target * CHAR_EM * body / PT_PER_MM * columns + COLUMN_GAP_MM * (columns - 1)
+        extra = (width - wanted) / 2
+        right, left = right + extra, left + extra
+    margins = " ".join(f"{value:.2f}mm" for value in (top, right, bottom, left))
+    return Measure(body, margins, columns, warning)
 
 
 MARKS_ROOM_MM = 10.0  # WeasyPrint draws printer's marks inside the bleed: they need this much room
@@ -115,6 +178,7 @@ def handout_html(
         search_path,
         "handout.html",
         meta=meta,
+        measure=text_measure(meta),
         body=markup(document.print_html),
         page_size=page_size(meta.paper),
         footer_title=" — ".join(filter(None, [meta.running_title, meta.event.name if meta.event else None])),
@@ -222,6 +286,9 @@ def handout_source(
     """The handout's HTML, once the text is checked against the layout fonts (no WeasyPrint)."""
     fonts = tuple(folder / "fonts" for folder in search_path)
     html = handout_html(article, document, search_path, dates, pack_toc=pack_toc)
+    measure = text_measure(article.meta)
+    if measure.warning:
+        warn(warnings, measure.warning, article.display_path)
     common = common_coverage(fonts)
     generated = generated_characters(html, lambda href: layout_stylesheet(href, search_path), lambda ch: ord(ch) in common)
     code = "".join(

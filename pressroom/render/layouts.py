@@ -9,6 +9,7 @@ is sandboxed, so nothing in an article can run as template code.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
+from pressroom.convert.language import language
 from pressroom.load.metadata import Metadata, suggest
 from pressroom.load.settings import BUILTIN_LAYOUTS
 from pressroom.model import BuildError, display_path
@@ -82,9 +84,28 @@ def css_string(value: object) -> Markup:
     return Markup("".join(f"\\{ord(ch):x} " if ch in special or ord(ch) < 32 else ch for ch in str(value)))
 
 
-def long_date(value: dt.date | None) -> str:
-    """31 May 2024."""
-    return f"{value.day} {value:%B %Y}" if value else ""
+def long_date(value: dt.date | str | None, lang: str = "en") -> str:
+    """A date (or an ISO date) in the long form of the language: 31 May 2024, 31 mai 2024."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value)
+    return language(lang).long_date(value)
+
+
+def keep_last_words(value: object) -> str:
+    """A title whose last two words are joined by a no-break space, so that its last line never
+    holds one word alone (WeasyPrint 70 has no ``text-wrap: balance``)."""
+    words = str(value).rsplit(" ", 1)
+    return "\u00a0".join(words) if len(words) == 2 and words[0].strip() else str(value)
+
+
+URL_BREAK = re.compile(r"(//|[/.\-])")
+
+
+def url_breaks(value: object) -> Markup:
+    """A URL that may break only after ``/``, ``.`` or ``-`` (``<wbr>`` there, nowhere else)."""
+    return Markup(URL_BREAK.sub(r"\1<wbr />", str(Markup.escape(str(value)))))  # escaping adds none of / . -
 
 
 @lru_cache(maxsize=8)
@@ -110,12 +131,17 @@ def environment(search_path: tuple[Path, ...]) -> SandboxedEnvironment:
     env.globals["layout_text"] = lambda name: Markup(files.text(name))
     env.filters["long_date"] = long_date
     env.filters["css_string"] = css_string
+    env.filters["keep_last_words"] = keep_last_words
+    env.filters["url_breaks"] = url_breaks
     return env
 
 
 def render(search_path: tuple[Path, ...], template: str, **context: Any) -> str:
     """Render one layout template; template mistakes become build errors that name the template."""
     env = environment(search_path)
+    meta = context.get("meta")
+    if meta is not None and "words" not in context:
+        context["words"] = language(meta.lang).words  # the words the layouts print, in the article's language
     try:
         return env.get_template(template).render(**context)
     except jinja2.TemplateSyntaxError as exc:

@@ -30,7 +30,7 @@ from pressroom.load.articles import (
 from pressroom.load.assets import Image
 from pressroom.load.metadata import Metadata, check_fields, suggest
 from pressroom.model import Article, BuildError, Warnings, display_path, warn
-from pressroom.render.article import RenderContext, render_article
+from pressroom.render.article import RenderContext, render_article, typeset
 from pressroom.render.layouts import render
 from pressroom.store.files import Output
 
@@ -169,7 +169,7 @@ def render_pack(
                         f"'{key}' ignored inside the reader pack {display_path(pack.source)}: the pack's layout applies to all its articles"
                     )
                     warn(warnings, message, article.display_path, article.key_lines[key])
-            article = replace(article, meta=replace(article.meta, paper=pack.meta.paper))
+            article = typeset(replace(article, meta=replace(article.meta, paper=pack.meta.paper)), context)
             context.sandbox.reads.append(str(path))
         with clock("convert"):
             parts.append((article, convert(article, context.sandbox, warnings, prefix=f"a{index}-")))
