@@ -249,3 +249,55 @@ def _descendants(box):  # type: ignore[no-untyped-def]
     yield box
     for child in getattr(box, "children", []):
         yield from _descendants(child)
+
+
+AUTHORS_WITH_AFFILIATIONS = """
+---
+title: Credits
+authors:
+- name: Ann Lee
+  affiliation: 1, 2
+  orcid: 0000-0002-1825-0097
+  email: ann@example.org
+- name: Bo Chen
+  affiliation: 2
+- Cy Dee
+affiliations:
+- name: Physics Lab
+  index: 1
+- name: Institute of Things
+  index: 2
+---
+
+Text.
+"""
+
+
+def test_authors_as_maps_reach_the_package_and_the_title_page(tmp_path: Path) -> None:
+    """Each author is a ``dc:creator`` with the role ``aut``, the ORCID iD and affiliations as
+    refinements; the title page numbers the affiliations; EPUBCheck passes it."""
+    source = write_article(tmp_path, AUTHORS_WITH_AFFILIATIONS)
+    run = run_cli(source, "--out", tmp_path / "out", "--format", "epub")
+    assert run.code == 0, run.err
+    epub = tmp_path / "out" / "article.epub"
+    assert_epubcheck_clean(epub)
+    assert dc(epub, "creator") == ["Ann Lee", "Bo Chen", "Cy Dee"]
+    metadata = opf(epub).find("opf:metadata", NS)
+    creators = {el.get("id"): el.text for el in metadata.iterfind("dc:creator", NS)}
+    refinements = [(creators[m.get("refines")[1:]], m.get("property"), m.text) for m in metadata.iterfind("opf:meta[@refines]", NS)]
+    assert refinements == [
+        ("Ann Lee", "role", "aut"),
+        ("Ann Lee", "dcterms:identifier", "https://orcid.org/0000-0002-1825-0097"),
+        ("Ann Lee", "schema:affiliation", "Physics Lab"),
+        ("Ann Lee", "schema:affiliation", "Institute of Things"),
+        ("Bo Chen", "role", "aut"),
+        ("Bo Chen", "schema:affiliation", "Institute of Things"),
+        ("Cy Dee", "role", "aut"),
+    ]
+    page = epub_xml(epub, "EPUB/titlepage.xhtml")
+    byline = page.find(".//x:p[@class='byline']", NS)
+    assert squash("".join(byline.itertext())) == squash("Ann Lee1,2, Bo Chen2, Cy Dee")
+    assert [" ".join("".join(li.itertext()).split()) for li in page.iterfind(".//x:ol[@class='affiliations']/x:li", NS)] == [
+        "1 Physics Lab",
+        "2 Institute of Things",
+    ]
