@@ -312,9 +312,10 @@ def glyphs_outside_margins(path: Path) -> list[str]:
     return problems
 
 
-def body_line_lengths(path: Path, columns: int = 1) -> list[int]:
+def body_line_lengths(path: Path, columns: int = 1, slack: float = 2.0) -> list[int]:
     """Characters (spaces included) of each full line of body text: the serif at the size most used
-    on its page, lines grouped by column and baseline, a paragraph's short last line left out."""
+    on its page, lines grouped by column and baseline, a line ending more than ``slack`` pt short of
+    its column's right edge (a paragraph's last line; in ragged-right text, give some slack) left out."""
     import collections
 
     import pdfplumber
@@ -336,6 +337,6 @@ def body_line_lengths(path: Path, columns: int = 1) -> list[int]:
             for (column, _), line in lines.items():
                 right_edge[column] = max(right_edge.get(column, 0.0), max(w["x1"] for w in line))
             for (column, _), line in lines.items():
-                if max(w["x1"] for w in line) >= right_edge[column] - 2:
+                if max(w["x1"] for w in line) >= right_edge[column] - slack:
                     lengths.append(sum(len(w["text"]) for w in line) + len(line) - 1)
     return lengths

@@ -82,9 +82,6 @@ class Event:
     date: str | None = None
     place: str | None = None
 
-    def line(self) -> str:
-        return " · ".join(filter(None, [self.name, self.date, self.place]))
-
 
 LANG_PATTERN = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
