@@ -26,6 +26,7 @@ import nh3
 
 from pressroom.convert import commonmark
 from pressroom.convert.commonmark import CONTROL_REFERENCE
+from pressroom.convert.math import convert_formulas, use_math_for
 from pressroom.convert.pagemap import INDEX, PageStart, insert_markers, number_elements
 from pressroom.load.assets import PRINT_SRC, Image, ImageResolver
 from pressroom.load.sandbox import Sandbox
@@ -127,11 +128,16 @@ class Document:
             if isinstance(element.tag, str):
                 element.attrib.pop(INDEX, None)
         use_image_sources(tree, "epub")
+        use_math_for(tree, "epub")
         return tree
 
 
-#: The text a printed handout shows, notes included, less the notes' links back to their calls.
-PRINTED_TEXT = ".//text()[not(ancestor::a[contains(concat(' ', normalize-space(@class), ' '), ' footnote-backref ')])]"
+#: The text a printed handout shows, notes included, less the notes' links back to their calls and
+#: the formulas (printed as drawings, in their own font).
+PRINTED_TEXT = (
+    ".//text()[not(ancestor::a[contains(concat(' ', normalize-space(@class), ' '), ' footnote-backref ')])"
+    " and not(ancestor::*[local-name() = 'math'])]"
+)
 
 
 def source_line(article: Article, *needles: str) -> int | None:
@@ -775,6 +781,7 @@ def print_fragment(root: lxml.html.HtmlElement, notes: list[_RawNote]) -> str:
         span.tail = holder.tail
         holder.getparent().replace(holder, span)
     use_image_sources(tree, "print")
+    use_math_for(tree, "print")
     return serialise(tree, "html")
 
 
@@ -815,6 +822,7 @@ def convert(article: Article, sandbox: Sandbox, warnings: Warnings, prefix: str 
         line = next((article.body_line + i for i, text in enumerate(article.body.split("\n")) if CONTROL_REFERENCE.search(text)), None)
         warn(warnings, CONTROL_WARNING, article.display_path, line)
     move_alignment(root)
+    convert_math(root, article, warnings)
     repair_content_model(root)
     repair_lists(root)
     aliases = fix_ids(root)
@@ -838,6 +846,23 @@ def convert(article: Article, sandbox: Sandbox, warnings: Warnings, prefix: str 
         text=" ".join([article.meta.title, *filter(None, [article.meta.subtitle, *article.meta.authors]), words]),
         tree=root,
     )
+
+
+def convert_math(root: lxml.html.HtmlElement, article: Article, warnings: Warnings) -> tuple[int, int]:
+    """Each formula becomes MathML (and an SVG for print); one that cannot be converted is shown
+    as code, with a warning at its line. Returns the numbers converted and found."""
+
+    def report(latex: str, reason: str) -> None:
+        first = next((line.strip() for line in latex.split("\n") if line.strip()), latex)
+        line = source_line(article, first[:60])
+        warn(warnings, f"formula {shorten(latex)} cannot be converted ({reason}); shown as code", article.display_path, line)
+
+    return convert_formulas(root, report)
+
+
+def shorten(latex: str, limit: int = 40) -> str:
+    text = " ".join(latex.split())
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 def load_parser() -> None:
