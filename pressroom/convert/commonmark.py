@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from pressroom.convert import dialects
+
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
     from markdown_it.rules_block import StateBlock
@@ -75,6 +77,7 @@ def parser() -> MarkdownIt:
     footnote_plugin(md)
     deflist_plugin(md)
     admon_plugin(md)
+    dialects.install(md)  # callouts of every dialect, emoji shortcodes
     gfm_autolink_plugin(md)
     # Formulas: $…$ and $$…$$ (not "$5 or $6": no digit after the closing dollar, no space inside
     # the delimiters), \(…\) and \[…\], \begin{align}… environments. Found by the parser, so

@@ -26,6 +26,7 @@ import nh3
 
 from pressroom.convert import commonmark
 from pressroom.convert.commonmark import CONTROL_REFERENCE
+from pressroom.convert.dialects import remove_site_tags
 from pressroom.convert.math import convert_formulas, use_math_for
 from pressroom.convert.pagemap import INDEX, PageStart, insert_markers, number_elements
 from pressroom.load.assets import PRINT_SRC, Image, ImageResolver
@@ -188,6 +189,11 @@ def markdown_to_html(article: Article, warnings: Warnings) -> str:
         line = article.body_line + body[: match.start()].count("\n")
         warn(warnings, CONTROL_WARNING, article.display_path, line)
         body = CONTROL_CHARACTERS.sub("", body)
+    body, removed = remove_site_tags(body)
+    for index, what in removed:
+        warn(
+            warnings, f"{what} removed (site-generator syntax has no meaning in a handout)", article.display_path, article.body_line + index
+        )
     depth_line = deepest_nesting(body)
     if depth_line is not None:
         line = article.body_line + depth_line
