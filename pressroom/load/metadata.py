@@ -16,6 +16,8 @@ from typing import Any
 
 from pressroom.model import BuildError, Warnings, warn
 
+#: languages written right to left (ISO 639 codes; "iw" is Hebrew's old code)
+RTL_LANGUAGES = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ks", "ps", "sd", "ug", "ur", "yi"})
 PAPER_SIZES = {"a4": "A4", "letter": "letter", "a5": "A5"}  # CSS page size names
 PAPER_NAMES = {"a4": "A4", "letter": "US Letter", "a5": "A5"}
 LENGTH = r"(?:0|\d+(?:\.\d+)?(?:mm|cm|in|pt|pc|px))"
@@ -97,6 +99,7 @@ class Metadata:
     title: str
     slug: str
     lang: str = "en"
+    dir: str | None = None  # "rtl" or "ltr"; unset, it follows the language
     subtitle: str | None = None
     short_title: str | None = None
     authors: tuple[str, ...] = ()
@@ -119,6 +122,13 @@ class Metadata:
     qr: bool = True
     event: Event | None = None
     notes_pages: int = 0
+
+    @property
+    def direction(self) -> str:
+        """The writing direction: the ``dir`` key, else right to left for a language written so."""
+        if self.dir:
+            return self.dir
+        return "rtl" if self.lang.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
 
     @property
     def running_title(self) -> str:
@@ -327,6 +337,7 @@ FIELDS: dict[str, tuple[str, Checker]] = {
     "author": ("authors", _authors),
     "date": ("date", _date),
     "lang": ("lang", _lang),
+    "dir": ("dir", _choice(("rtl", "ltr"))),
     "summary": ("summary", _text),
     "keywords": ("keywords", _text_list),
     "publisher": ("publisher", _text),
@@ -350,7 +361,7 @@ FIELDS: dict[str, tuple[str, Checker]] = {
 
 
 #: keys other tools write (Pandoc, Quarto, Hugo, Jekyll, MkDocs) -> the key that means the same here
-ALIASES = {"authors": "author", "abstract": "summary", "description": "summary", "tags": "keywords", "language": "lang"}
+ALIASES = {"authors": "author", "abstract": "summary", "description": "summary", "tags": "keywords", "language": "lang", "direction": "dir"}
 #: keys of those tools that mean nothing for a handout: passed over without a warning
 OTHER_TOOLS = frozenset({
     "affiliations", "bibliography", "csl", "link-citations", "format", "execute", "jupyter", "editor_options",

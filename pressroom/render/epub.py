@@ -151,6 +151,8 @@ def build_epub(
     book.set_identifier(stable_identifier(article))
     book.set_title(meta.title)
     book.set_language(meta.lang)
+    if meta.direction == "rtl":  # the reader turns pages right to left
+        book.set_direction("rtl")
     for index, author in enumerate(meta.authors, start=1):
         book.add_author(author, uid=f"creator{index}")
     if meta.summary:
