@@ -132,3 +132,10 @@ def test_the_handout_prints_every_label_and_body(built: Path) -> None:
     text = " ".join(" ".join(pdf_text(built / "article.pdf")).split())
     for _, title, body in EXPECTED:
         assert title in text and body in text
+
+
+def test_a_heading_with_a_shortcode_keeps_the_anchor_github_gives_it(tmp_path: Path) -> None:
+    doc, warnings = convert_text(tmp_path, "## Sponsors :heart:\n\n[thanks](#sponsors-heart)\n")
+    assert warnings == []
+    heading = doc.headings[0]
+    assert heading.text == "Sponsors \u2764\ufe0f" and f'<a href="#{heading.id}">thanks</a>' in doc.epub_html()

@@ -28,6 +28,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from pressroom.convert import dialects
+from pressroom.convert.citations import citation_rule
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -47,10 +48,11 @@ class Parsed:
     unused_notes: list[str] = field(default_factory=list)  # labels of footnotes nothing refers to
 
 
-def render(text: str, table_like_rows: Any) -> Parsed:
+def render(text: str, table_like_rows: Any, citations: bool = False) -> Parsed:
     """Parse ``text`` and render it as an HTML fragment. ``table_like_rows(paragraph)`` says
-    which lines of a paragraph look like the rows of a pipe table (empty: none)."""
-    env: dict[str, Any] = {"table_like_rows": table_like_rows, "table_like": []}
+    which lines of a paragraph look like the rows of a pipe table (empty: none); ``citations``:
+    the article has a bibliography, so ``[@key]`` is a citation."""
+    env: dict[str, Any] = {"table_like_rows": table_like_rows, "table_like": [], "citations": citations}
     html = parser().render(text, env)
     refs = env.get("footnotes", {}).get("refs", {})
     unused = [label[1:] for label, number in refs.items() if number < 0]
@@ -95,6 +97,7 @@ def parser() -> MarkdownIt:
     for name in ("math_block", "math_block_label", "math_block_eqno", "amsmath"):
         md.add_render_rule(name, render_math)
     md.inline.ruler.before("entity", "control_reference", control_reference)
+    md.inline.ruler.before("link", "citation", citation_rule)
     md.block.ruler.before("table", "abbreviation", abbreviation_definition, {"alt": ["paragraph"]})
     md.block.ruler.before("html_block", "markdown_in_html", markdown_in_html, {"alt": ["paragraph", "reference", "blockquote"]})
     md.core.ruler.after("block", "table_like", remember_table_like)

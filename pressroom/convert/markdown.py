@@ -25,6 +25,7 @@ import lxml.html
 import nh3
 
 from pressroom.convert import commonmark
+from pressroom.convert.citations import cite
 from pressroom.convert.commonmark import CONTROL_REFERENCE
 from pressroom.convert.dialects import remove_site_tags
 from pressroom.convert.math import convert_formulas, use_math_for
@@ -199,7 +200,7 @@ def markdown_to_html(article: Article, warnings: Warnings) -> str:
         line = article.body_line + depth_line
         raise BuildError(f"blocks nested more than {MAX_NESTING} levels deep; flatten the structure", article.display_path, line)
     try:
-        parsed = commonmark.render(body, table_like_rows)
+        parsed = commonmark.render(body, table_like_rows, citations=bool(article.meta.bibliography))
     except RecursionError:
         raise BuildError("the Markdown is nested too deeply to convert", article.display_path, article.body_line) from None
     report_broken_tables(article, parsed.table_like, warnings)
@@ -408,6 +409,16 @@ def github_slug(text: str) -> str:
     return "".join(kept).replace(" ", "-")
 
 
+def shortcode_slug(text: str) -> list[str]:
+    """The slug GitHub gives a heading written with emoji shortcodes (``Sponsors :heart:`` →
+    ``sponsors-heart``): the emoji here are back in their shortcodes."""
+    if not any(ord(c) > 0x2000 for c in text):
+        return []
+    import emoji
+
+    return [github_slug(emoji.demojize(text, language="alias").replace(":", ""))]
+
+
 def fix_ids(root: lxml.html.HtmlElement) -> dict[str, str]:
     """Give every heading an id as GitHub makes it (duplicates numbered ``-1``, ``-2``…) and make
     all ids unique, free of white space and valid XML names (an id that cannot start one gets
@@ -429,7 +440,7 @@ def fix_ids(root: lxml.html.HtmlElement) -> dict[str, str]:
                 occurrences[base] += 1
                 ident = f"{base}-{occurrences[base]}"
             occurrences[ident] = 0
-            names = [ident, re.sub(r"[^\w-]+", "-", text.strip().lower()).strip("-")]
+            names = [ident, re.sub(r"[^\w-]+", "-", text.strip().lower()).strip("-"), *shortcode_slug(text)]
         if ident is None:
             continue
         ident = re.sub(r"\s+", "-", ident.strip()) or "id"
@@ -829,6 +840,7 @@ def convert(article: Article, sandbox: Sandbox, warnings: Warnings, prefix: str 
         warn(warnings, CONTROL_WARNING, article.display_path, line)
     move_alignment(root)
     convert_math(root, article, warnings)
+    cite(root, article, sandbox.reads, warnings, lambda needle: source_line(article, needle))
     repair_content_model(root)
     repair_lists(root)
     aliases = fix_ids(root)

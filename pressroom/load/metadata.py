@@ -122,6 +122,8 @@ class Metadata:
     qr: bool = True
     event: Event | None = None
     notes_pages: int = 0
+    bibliography: tuple[str, ...] = ()  # BibTeX or CSL JSON files, relative to the article
+    csl: str | None = None  # a .csl file beside the article, or a style citeproc-py bundles
 
     @property
     def direction(self) -> str:
@@ -357,6 +359,8 @@ FIELDS: dict[str, tuple[str, Checker]] = {
     "qr": ("qr", _bool),
     "event": ("event", _event),
     "notes_pages": ("notes_pages", _whole(0, 20)),
+    "bibliography": ("bibliography", _text_list),
+    "csl": ("csl", _text),
 }
 
 
@@ -364,7 +368,7 @@ FIELDS: dict[str, tuple[str, Checker]] = {
 ALIASES = {"authors": "author", "abstract": "summary", "description": "summary", "tags": "keywords", "language": "lang", "direction": "dir"}
 #: keys of those tools that mean nothing for a handout: passed over without a warning
 OTHER_TOOLS = frozenset({
-    "affiliations", "bibliography", "csl", "link-citations", "format", "execute", "jupyter", "editor_options",
+    "affiliations", "link-citations", "format", "execute", "jupyter", "editor_options",
     "draft", "layout", "weight", "categories", "permalink", "aliases", "series", "toc", "hide", "template",
 })  # fmt: skip
 
