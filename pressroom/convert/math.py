@@ -93,11 +93,13 @@ def check_mathml(root: etree._Element) -> None:
 def draw(mathml: str) -> tuple[str, float, float, float]:
     """The MathML laid out as SVG paths (no text, no fonts needed to show it), with its width,
     height and depth below the baseline in ems."""
-    import ziamath
+    with warnings.catch_warnings():  # ziamath 0.13 finds its font with a deprecated importlib call
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import ziamath
 
     ziamath.config.svg2 = False  # plain paths, no <symbol>/<use>: every SVG renderer draws them
     try:
-        with warnings.catch_warnings():  # ziamath 0.13 finds its font with a deprecated importlib call
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             svg = ziamath.Math(mathml, size=SIZE, margin=0).svg()
     except Exception as exc:  # a layout ziamath does not handle
