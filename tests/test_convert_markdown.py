@@ -82,7 +82,7 @@ def test_extensions(tmp_path: Path) -> None:
     assert "“Quoted” – text…" in html
     assert '<h2 id="same">' in html and '<h2 id="same-1">' in html  # GitHub's numbering of repeated headings
     assert "<dt>Term</dt>" in html and '<abbr title="Hypertext">HTML</abbr>' in html
-    assert '<div class="admonition warning">' in html and '<p class="lead">Styled</p>' in html
+    assert '<aside class="admonition warning" role="note">' in html and '<p class="lead">Styled</p>' in html
     assert '<th scope="col">a</th>' in html
 
 

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from pressroom.convert import dialects
+from pressroom.convert.citations import citation_rule
 from pressroom.convert.language import french_spacing, language
 
 if TYPE_CHECKING:
@@ -47,12 +49,18 @@ class Parsed:
     unused_notes: list[str] = field(default_factory=list)  # labels of footnotes nothing refers to
 
 
-def render(text: str, table_like_rows: Any, lang: str = "en") -> Parsed:
+def render(text: str, table_like_rows: Any, lang: str = "en", citations: bool = False) -> Parsed:
     """Parse ``text`` and render it as an HTML fragment, with the quotation marks of ``lang``.
     ``table_like_rows(paragraph)`` says which lines of a paragraph look like the rows of a pipe
-    table (empty: none)."""
+    table (empty: none); ``citations``: the article has a bibliography, so ``[@key]`` is a
+    citation."""
     setting = language(lang)
-    env: dict[str, Any] = {"table_like_rows": table_like_rows, "table_like": [], "french_spacing": setting.french_spacing}
+    env: dict[str, Any] = {
+        "table_like_rows": table_like_rows,
+        "table_like": [],
+        "french_spacing": setting.french_spacing,
+        "citations": citations,
+    }
     md = parser()
     md.options["quotes"] = setting.quotes  # read by the smartquotes rule while rendering (one render at a time)
     html = md.render(text, env)
@@ -66,9 +74,12 @@ def parser() -> MarkdownIt:
     """The configured parser (made once per process; parsing keeps its state in ``env``)."""
     from markdown_it import MarkdownIt
     from mdit_py_plugins.admon import admon_plugin
+    from mdit_py_plugins.amsmath import amsmath_plugin
     from mdit_py_plugins.deflist import deflist_plugin
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
     from mdit_py_plugins.footnote import footnote_plugin
     from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
+    from mdit_py_plugins.texmath import texmath_plugin
 
     md = MarkdownIt("commonmark", {"html": True, "typographer": True, "tasklists": True})
     md.enable(["table", "strikethrough", "smartquotes"])
@@ -78,8 +89,25 @@ def parser() -> MarkdownIt:
     footnote_plugin(md)
     deflist_plugin(md)
     admon_plugin(md)
+    dialects.install(md)  # callouts of every dialect, emoji shortcodes
     gfm_autolink_plugin(md)
+    # Formulas: $…$ and $$…$$ (not "$5 or $6": no digit after the closing dollar, no space inside
+    # the delimiters), \(…\) and \[…\], \begin{align}… environments. Found by the parser, so
+    # \{, \\, _ and * inside them are LaTeX, not Markdown.
+    dollarmath_plugin(md, allow_space=False, allow_digits=False, double_inline=True, allow_labels=True)
+    texmath_plugin(md, delimiters="brackets")
+    amsmath_plugin(md)
+    # An environment starts a block of its own; a line starting with \begin{bmatrix} inside a
+    # paragraph (a matrix in a multi-line $…$) must not end the paragraph.
+    from mdit_py_plugins.amsmath import amsmath_block
+
+    md.block.ruler.at("amsmath", amsmath_block, {"alt": ["blockquote", "list", "footnote_def"]})
+    for name in ("math_inline", "math_inline_double"):
+        md.add_render_rule(name, render_math)
+    for name in ("math_block", "math_block_label", "math_block_eqno", "amsmath"):
+        md.add_render_rule(name, render_math)
     md.inline.ruler.before("entity", "control_reference", control_reference)
+    md.inline.ruler.before("link", "citation", citation_rule)
     md.block.ruler.before("table", "abbreviation", abbreviation_definition, {"alt": ["paragraph"]})
     md.block.ruler.before("html_block", "markdown_in_html", markdown_in_html, {"alt": ["paragraph", "reference", "blockquote"]})
     md.core.ruler.after("block", "table_like", remember_table_like)
@@ -324,6 +352,27 @@ def markdown_in_html(state: StateBlock, start: int, end: int, silent: bool) -> b
     return True
 
 
+# --- formulas ----------------------------------------------------------------------------
+
+MATH_BLOCKS = {"math_block", "math_block_label", "math_block_eqno", "amsmath"}  # $$…$$ inside a paragraph stays inline
+
+
+def render_math(self: Any, tokens: Sequence[Token], index: int, options: OptionsDict, env: EnvType) -> str:
+    """A formula's LaTeX, kept for :mod:`.math` (which makes MathML and SVG of it)."""
+    token = tokens[index]
+    latex = token.content
+    if token.type in {"math_block_label", "math_block_eqno"} and token.info:
+        latex = f"{latex.rstrip()} \\tag{{{token.info}}}"
+    return math_placeholder(latex, token.type in MATH_BLOCKS)
+
+
+def math_placeholder(latex: str, display: bool) -> str:
+    text = htmllib.escape(latex, quote=False)
+    if display:
+        return f'<div class="math-tex math-display">{text}</div>\n'
+    return f'<span class="math-tex">{text}</span>'
+
+
 # --- code ----------------------------------------------------------------------------------
 
 
@@ -334,6 +383,8 @@ def render_code(self: Any, tokens: Sequence[Token], index: int, options: Options
 
     info = unescapeAll(token.info).strip()
     language = info.split(maxsplit=1)[0] if info else ""
+    if language == "math" and token.type == "fence":  # GitHub's and GitLab's fenced formulas
+        return math_placeholder(token.content, True)
     code = highlight(token.content, language)
     css = f' class="language-{htmllib.escape(language)}"' if language else ""
     return f'<div class="codehilite"><pre><span></span><code{css}>{code}</code></pre></div>\n'

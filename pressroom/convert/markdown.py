@@ -25,7 +25,10 @@ import lxml.html
 import nh3
 
 from pressroom.convert import commonmark
+from pressroom.convert.citations import cite
 from pressroom.convert.commonmark import CONTROL_REFERENCE
+from pressroom.convert.dialects import remove_site_tags
+from pressroom.convert.math import convert_formulas, use_math_for
 from pressroom.convert.pagemap import INDEX, PageStart, insert_markers, number_elements
 from pressroom.load.assets import PRINT_SRC, Image, ImageResolver
 from pressroom.load.sandbox import Sandbox
@@ -127,11 +130,16 @@ class Document:
             if isinstance(element.tag, str):
                 element.attrib.pop(INDEX, None)
         use_image_sources(tree, "epub")
+        use_math_for(tree, "epub")
         return tree
 
 
-#: The text a printed handout shows, notes included, less the notes' links back to their calls.
-PRINTED_TEXT = ".//text()[not(ancestor::a[contains(concat(' ', normalize-space(@class), ' '), ' footnote-backref ')])]"
+#: The text a printed handout shows, notes included, less the notes' links back to their calls and
+#: the formulas (printed as drawings, in their own font).
+PRINTED_TEXT = (
+    ".//text()[not(ancestor::a[contains(concat(' ', normalize-space(@class), ' '), ' footnote-backref ')])"
+    " and not(ancestor::*[local-name() = 'math'])]"
+)
 
 
 def source_line(article: Article, *needles: str) -> int | None:
@@ -182,12 +190,17 @@ def markdown_to_html(article: Article, warnings: Warnings) -> str:
         line = article.body_line + body[: match.start()].count("\n")
         warn(warnings, CONTROL_WARNING, article.display_path, line)
         body = CONTROL_CHARACTERS.sub("", body)
+    body, removed = remove_site_tags(body)
+    for index, what in removed:
+        warn(
+            warnings, f"{what} removed (site-generator syntax has no meaning in a handout)", article.display_path, article.body_line + index
+        )
     depth_line = deepest_nesting(body)
     if depth_line is not None:
         line = article.body_line + depth_line
         raise BuildError(f"blocks nested more than {MAX_NESTING} levels deep; flatten the structure", article.display_path, line)
     try:
-        parsed = commonmark.render(body, table_like_rows, article.meta.lang)
+        parsed = commonmark.render(body, table_like_rows, article.meta.lang, citations=bool(article.meta.bibliography))
     except RecursionError:
         raise BuildError("the Markdown is nested too deeply to convert", article.display_path, article.body_line) from None
     report_broken_tables(article, parsed.table_like, warnings)
@@ -396,6 +409,16 @@ def github_slug(text: str) -> str:
     return "".join(kept).replace(" ", "-")
 
 
+def shortcode_slug(text: str) -> list[str]:
+    """The slug GitHub gives a heading written with emoji shortcodes (``Sponsors :heart:`` →
+    ``sponsors-heart``): the emoji here are back in their shortcodes."""
+    if not any(ord(c) > 0x2000 for c in text):
+        return []
+    import emoji
+
+    return [github_slug(emoji.demojize(text, language="alias").replace(":", ""))]
+
+
 def fix_ids(root: lxml.html.HtmlElement) -> dict[str, str]:
     """Give every heading an id as GitHub makes it (duplicates numbered ``-1``, ``-2``…) and make
     all ids unique, free of white space and valid XML names (an id that cannot start one gets
@@ -417,7 +440,7 @@ def fix_ids(root: lxml.html.HtmlElement) -> dict[str, str]:
                 occurrences[base] += 1
                 ident = f"{base}-{occurrences[base]}"
             occurrences[ident] = 0
-            names = [ident, re.sub(r"[^\w-]+", "-", text.strip().lower()).strip("-")]
+            names = [ident, re.sub(r"[^\w-]+", "-", text.strip().lower()).strip("-"), *shortcode_slug(text)]
         if ident is None:
             continue
         ident = re.sub(r"\s+", "-", ident.strip()) or "id"
@@ -777,6 +800,7 @@ def print_fragment(root: lxml.html.HtmlElement, notes: list[_RawNote]) -> str:
         span.tail = holder.tail
         holder.getparent().replace(holder, span)
     use_image_sources(tree, "print")
+    use_math_for(tree, "print")
     return serialise(tree, "html")
 
 
@@ -833,6 +857,8 @@ def convert(article: Article, sandbox: Sandbox, warnings: Warnings, prefix: str 
         line = next((article.body_line + i for i, text in enumerate(article.body.split("\n")) if CONTROL_REFERENCE.search(text)), None)
         warn(warnings, CONTROL_WARNING, article.display_path, line)
     move_alignment(root)
+    convert_math(root, article, warnings)
+    cite(root, article, sandbox.reads, warnings, lambda needle: source_line(article, needle))
     repair_content_model(root)
     repair_lists(root)
     close_heading_gaps(root)
@@ -857,6 +883,23 @@ def convert(article: Article, sandbox: Sandbox, warnings: Warnings, prefix: str 
         text=" ".join([article.meta.title, *filter(None, [article.meta.subtitle, *article.meta.author_names]), words]),
         tree=root,
     )
+
+
+def convert_math(root: lxml.html.HtmlElement, article: Article, warnings: Warnings) -> tuple[int, int]:
+    """Each formula becomes MathML (and an SVG for print); one that cannot be converted is shown
+    as code, with a warning at its line. Returns the numbers converted and found."""
+
+    def report(latex: str, reason: str) -> None:
+        first = next((line.strip() for line in latex.split("\n") if line.strip()), latex)
+        line = source_line(article, first[:60])
+        warn(warnings, f"formula {shorten(latex)} cannot be converted ({reason}); shown as code", article.display_path, line)
+
+    return convert_formulas(root, report)
+
+
+def shorten(latex: str, limit: int = 40) -> str:
+    text = " ".join(latex.split())
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 def load_parser() -> None:

@@ -16,6 +16,8 @@ from typing import Any
 
 from pressroom.model import BuildError, Warnings, warn
 
+#: languages written right to left (ISO 639 codes; "iw" is Hebrew's old code)
+RTL_LANGUAGES = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ks", "ps", "sd", "ug", "ur", "yi"})
 PAPER_SIZES = {"a4": "A4", "letter": "letter", "a5": "A5"}  # CSS page size names
 PAPER_NAMES = {"a4": "A4", "letter": "US Letter", "a5": "A5"}
 LENGTH = r"(?:0|\d+(?:\.\d+)?(?:mm|cm|in|pt|pc|px))"
@@ -137,6 +139,7 @@ class Metadata:
     title: str
     slug: str
     lang: str = "en"
+    dir: str | None = None  # "rtl" or "ltr"; unset, it follows the language
     subtitle: str | None = None
     short_title: str | None = None
     authors: tuple[Author, ...] = ()
@@ -164,6 +167,15 @@ class Metadata:
     theme: str = "classic"
     toc: bool = False  # the handout lists its headings, with page numbers, after the title block
     font_size: float | None = None  # the body text's size in points (None: the theme's)
+    bibliography: tuple[str, ...] = ()  # BibTeX or CSL JSON files, relative to the article
+    csl: str | None = None  # a .csl file beside the article, or a style citeproc-py bundles
+
+    @property
+    def direction(self) -> str:
+        """The writing direction: the ``dir`` key, else right to left for a language written so."""
+        if self.dir:
+            return self.dir
+        return "rtl" if self.lang.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
 
     @property
     def running_title(self) -> str:
@@ -473,6 +485,7 @@ FIELDS: dict[str, tuple[str, Checker]] = {
     "affiliations": ("affiliations", _affiliations),
     "date": ("date", _date),
     "lang": ("lang", _lang),
+    "dir": ("dir", _choice(("rtl", "ltr"))),
     "summary": ("summary", _text),
     "keywords": ("keywords", _text_list),
     "publisher": ("publisher", _text),
@@ -495,15 +508,17 @@ FIELDS: dict[str, tuple[str, Checker]] = {
     "theme": ("theme", _slug),
     "toc": ("toc", _bool),
     "font_size": ("font_size", _font_size),
+    "bibliography": ("bibliography", _text_list),
+    "csl": ("csl", _text),
 }
 
 
 #: keys other tools write (Pandoc, Quarto, Hugo, Jekyll, MkDocs) -> the key that means the same here
-ALIASES = {"authors": "author", "abstract": "summary", "description": "summary", "tags": "keywords", "language": "lang"}
+ALIASES = {"authors": "author", "abstract": "summary", "description": "summary", "tags": "keywords", "language": "lang", "direction": "dir"}
 #: keys of those tools that mean nothing for a handout: passed over without a warning (``toc``,
-#: which they also use, is Pressroom's own: the handout's contents)
+#: ``affiliations``, ``bibliography`` and ``csl``, which they also use, are Pressroom's own)
 OTHER_TOOLS = frozenset({
-    "bibliography", "csl", "link-citations", "format", "execute", "jupyter", "editor_options",
+    "link-citations", "format", "execute", "jupyter", "editor_options",
     "draft", "layout", "weight", "categories", "permalink", "aliases", "series", "hide", "template",
 })  # fmt: skip
 

@@ -152,6 +152,8 @@ def build_epub(
     book.set_identifier(stable_identifier(article))
     book.set_title(meta.title)
     book.set_language(meta.lang)
+    if meta.direction == "rtl":  # the reader turns pages right to left
+        book.set_direction("rtl")
     credits = meta.credits()
     for index, credit in enumerate(credits.authors, start=1):
         uid = f"creator{index}"
@@ -198,7 +200,10 @@ def build_epub(
     for index, part in enumerate(parts, start=1):
         notes = [{"id": n.id, "html": markup(n.epub_html)} for n in part.notes]
         content = page("chapter.xhtml", body=markup(part.html), notes=notes, first=part.first)
-        chapters.append(epub.EpubItem(f"chapter-{index}", part.file, XHTML, xhtml(content, part.file)))
+        chapter = epub.EpubItem(f"chapter-{index}", part.file, XHTML, xhtml(content, part.file))
+        if "<math " in part.html or "<math>" in part.html:  # EPUB 3: a document with MathML says so
+            chapter.properties = ["mathml"]
+        chapters.append(chapter)
     first = parts[0].file
     toc = [TocEntry(meta.title, first, nest_headings(document.headings, ids))]
     words = language(meta.lang).words

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import lxml.html
 
+from pressroom.convert.dialects import collapsible_for_web
 from pressroom.convert.markdown import Document, serialise
 from pressroom.model import Article
 from pressroom.render.layouts import LayoutFiles, markup, render, theme_css
@@ -32,6 +33,7 @@ def web_files(article: Article, document: Document, search_path: tuple[Path, ...
         if isinstance(element.tag, str):
             for name in [n for n in element.attrib if n.startswith("epub:")]:
                 del element.attrib[name]
+    collapsible_for_web(tree)
     notes = [{"id": n.id, "html": markup(n.html)} for n in document.notes]
     page = render(search_path, "web.html", meta=article.meta, body=markup(serialise(tree, "html")), notes=notes, downloads=downloads)
     css = "\n".join(files.text(name) for name in ("fonts.css", "code.css", "web.css")) + theme_css(search_path, article.meta, "web")
