@@ -125,8 +125,11 @@ def test_an_output_folder_that_is_a_file(tmp_path: Path) -> None:
 
 def test_ctrl_c_waits_for_the_renames_that_put_outputs_in_place(tmp_path: Path) -> None:
     """A Ctrl-C that arrives while an article's outputs are renamed into place is delivered
-    after the renames: no previous version is left kept aside, nothing is half swapped."""
+    after the renames: no previous version is left kept aside, nothing is half swapped. Another
+    thread runs meanwhile (as a watcher's or a cluster client's do): the signal may reach it."""
     import signal
+    import threading
+    import time
 
     from pressroom.store import files as store
 
@@ -136,7 +139,11 @@ def test_ctrl_c_waits_for_the_renames_that_put_outputs_in_place(tmp_path: Path) 
 
     def swap_and_interrupt(staged: Path, target: Path) -> Path | None:
         os.kill(os.getpid(), signal.SIGINT)  # arrives in the middle of the swaps
+        time.sleep(0.05)
         return real_swap(staged, target)
+
+    done = threading.Event()
+    threading.Thread(target=done.wait, daemon=True).start()
 
     store._swap_in = swap_and_interrupt  # type: ignore[assignment]
     try:
@@ -144,4 +151,5 @@ def test_ctrl_c_waits_for_the_renames_that_put_outputs_in_place(tmp_path: Path) 
             replace_outputs({first: b"new pdf", second: b"new epub"})
     finally:
         store._swap_in = real_swap  # type: ignore[assignment]
+        done.set()
     assert files(tmp_path) == {"a.pdf": b"new pdf", "a.epub": b"new epub"}

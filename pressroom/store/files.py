@@ -169,17 +169,25 @@ def replace_outputs(outputs: Mapping[Path, Output]) -> None:
 
 @contextmanager
 def signals_held() -> Iterator[None]:
-    """Hold back SIGINT and SIGTERM (in the main thread, where Python handles them) until the
-    block is done; one that arrived meanwhile is delivered on leaving."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+    """Hold back SIGINT and SIGTERM until the block is done; one that arrived meanwhile is raised
+    on leaving, to the handler it would have met. Python runs signal handlers in the main thread
+    whichever thread the signal reached, so the handlers are swapped, not the thread's mask."""
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    held = {signal.SIGINT, signal.SIGTERM}
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    arrived: list[int] = []
+
+    def hold(signum: int, frame: object) -> None:
+        arrived.append(signum)
+
+    previous = {number: signal.signal(number, hold) for number in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        for late in dict.fromkeys(arrived):
+            signal.raise_signal(late)
 
 
 def _reason(exc: OSError) -> str:
