@@ -48,3 +48,17 @@ def seed(tmp_path_factory: pytest.TempPathFactory) -> Built:
 def manual(tmp_path_factory: pytest.TempPathFactory) -> Built:
     """A documentation page with no front matter: tables, code, raw HTML, images in subfolders."""
     return _build(FIXTURES / "manual" / "guide.md", tmp_path_factory.mktemp("manual"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With PRESSROOM_ACCEL=off (the suite's second CI run, on the plain paths), the tests of what
+    one patch does skip: that patch is off. tests/test_accel.py, which checks the guards and that
+    outputs are the same either way, still runs, as does everything else."""
+    import os
+
+    if os.environ.get("PRESSROOM_ACCEL", "").lower() != "off":
+        return
+    skip = pytest.mark.skip(reason="PRESSROOM_ACCEL=off: this tests a patch of another library's internals")
+    for item in items:
+        if item.path.name.startswith("test_accel_") or item.get_closest_marker("needs_accel"):
+            item.add_marker(skip)

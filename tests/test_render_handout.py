@@ -179,6 +179,7 @@ def test_block_content_of_a_footnote_stays_in_the_footnote_area(tmp_path: Path) 
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.needs_accel  # the clean-up of font copies is the font-folder-cleanup patch
 def test_a_build_leaves_no_copies_of_the_fonts_in_the_temporary_folder(tmp_path: Path, jobs: str) -> None:
     """WeasyPrint copies @font-face fonts into a temporary folder per font configuration; every
     process (the build itself, or each -j worker) removes its folders when it exits."""
