@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 from pathlib import Path
 
 import pyphen
 import pytest
 
 from pressroom.accel.hyphenation import (
-    adopt,
     default_store,
     dictionary_to_json,
     patterns_for,
@@ -20,14 +18,12 @@ from pressroom.accel.hyphenation import (
 )
 
 
-def test_patterns_parsed_elsewhere_hyphenate_without_parsing_again(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_kept_patterns_hyphenate_without_parsing_again(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pyphen, "hdcache", {})
     expected = pyphen.Pyphen(lang="en").inserted("interoperability")
     monkeypatch.setattr(pyphen, "hdcache", {})
-    handed_over = pickle.loads(pickle.dumps(patterns_for("en")))  # as from a child process
-    assert [path.name for path in handed_over] == ["hyph_en_GB.dic"]  # the file Pyphen picks for "en"
-    monkeypatch.setattr(pyphen, "hdcache", {})
-    adopt(handed_over)
+    loaded = patterns_for("en")  # from the kept JSON, into Pyphen's cache
+    assert [path.name for path in loaded] == ["hyph_en_GB.dic"]  # the file Pyphen picks for "en"
 
     def no_parsing(self, path):  # type: ignore[no-untyped-def]
         raise AssertionError(f"parsed {path} again")

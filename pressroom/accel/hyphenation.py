@@ -1,22 +1,15 @@
-"""Hyphenation patterns ready before layout: parsed once per machine, handed between processes
-(patch ``kept-hyphenation``).
+"""Hyphenation patterns ready before layout: parsed once per machine (patch ``kept-hyphenation``).
 
 WeasyPrint hyphenates with Pyphen, which reads and parses a language's pattern file the first
 time a process hyphenates in that language: ~0.2 s for English, a sixth of a cold build of the
-seed article. Two things take that off a cold build, for the language of the article:
-
-* The parsed patterns are kept as JSON in the user's cache folder
+seed article. For the language of the article, the parsed patterns are kept as JSON in the user's cache folder
   (``$XDG_CACHE_HOME/pressroom/hyphenation``, else ``~/.cache/pressroom/hyphenation``), like
   fontconfig keeps its font scans: loading them takes ~0.04 s. A file is named after Pyphen's
   version and the SHA-256 of the pattern file, so an upgraded or edited dictionary is parsed
   afresh; a file that does not hold well-formed patterns is parsed again and replaced; an
   unwritable folder only costs the parse. Dictionaries with Pyphen's non-standard hyphenation
-  (Catalan, Hungarian) are parsed every time.
-* A cold single-article build loads them in the process that converts the Markdown
-  (``pipeline.prepared_handout``), which has time to spare while the main process loads
-  WeasyPrint, and the main process takes them over into Pyphen's own cache of parsed files,
-  where WeasyPrint's ``Pyphen(lang=…)`` finds them. Unpickling them there takes ~15 ms, less
-  than loading the JSON would on the main process's path.
+  (Catalan, Hungarian) are parsed every time. Loaded patterns go into Pyphen's own cache of
+  parsed files, where WeasyPrint's ``Pyphen(lang=…)`` finds them.
 
 Other languages named by ``lang`` attributes inside an article are parsed by WeasyPrint's
 Pyphen as usual.
@@ -98,18 +91,6 @@ def patterns_for(lang: str | None) -> dict[Path, Any]:
         folder = default_store()
         pyphen.hdcache[path] = stored_patterns(path, folder) if folder else pyphen.HyphDict(path)
     return {path: pyphen.hdcache[path]}
-
-
-def adopt(patterns: dict[Path, Any]) -> None:
-    """Put patterns parsed elsewhere into Pyphen's cache, where WeasyPrint's ``Pyphen(lang=…)``
-    finds them instead of parsing the file again."""
-    import pyphen
-
-    if not patterns or not applies(PATCH):
-        return
-
-    for path, dictionary in patterns.items():
-        pyphen.hdcache.setdefault(path, dictionary)
 
 
 def stored_patterns(path: Path, folder: Path) -> Any:
