@@ -16,6 +16,7 @@ their decoded content identical; see :mod:`pressroom.accel.deflate`).
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import sys
@@ -72,12 +73,9 @@ def applies(patch: Patch) -> bool:
 def why_not(patch: Patch) -> str | None:
     """Why ``patch`` does not fit what is installed (a version outside those it was written for,
     or a changed shape), or None when it fits."""
-    from importlib.metadata import PackageNotFoundError, version
-
     for distribution, accepted in patch.versions.items():
-        try:
-            installed = version(distribution)
-        except PackageNotFoundError:
+        installed = installed_version(distribution)
+        if installed is None:
             return f"{distribution} is not installed"
         if not any(installed == v or installed.startswith(v + ".") for v in accepted):
             return f"{distribution} {installed} not in the versions it was written for ({', '.join(accepted)})"
@@ -85,6 +83,18 @@ def why_not(patch: Patch) -> str | None:
         return patch.shape()
     except Exception as exc:  # noqa: BLE001 - a missing name, a changed signature: not as expected
         return f"unexpected shape ({type(exc).__name__}: {exc})"
+
+
+@functools.cache
+def installed_version(distribution: str) -> str | None:
+    """The installed version of ``distribution`` (None: not installed), read once per process:
+    several patches check the same libraries, and each lookup scans the installed packages."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return None
 
 
 def failed(patch: Patch, exc: BaseException) -> None:
