@@ -152,3 +152,11 @@ def test_pdf_x4_stays_reproducible_without_the_document_id_patch(tmp_path: Path)
     document_id = re.compile(rb"xmp\.did:[0-9a-f-]{36}")
     derived = document_id.findall((tmp_path / "on" / "professional-organizations.pdf").read_bytes())
     assert derived and document_id.findall(ids[0]) == derived  # the same id as the patched write
+
+
+def test_installed_versions_match_the_package_metadata() -> None:
+    from importlib.metadata import version
+
+    for distribution in ("weasyprint", "pydyf", "Pyphen", "fonttools", "lxml", "tinycss2", "cssselect2", "cffi"):
+        assert accel.installed_version(distribution) == version(distribution)
+    assert accel.installed_version("no-such-distribution-here") is None

@@ -321,3 +321,10 @@ def test_a_summary_outside_details_or_a_second_one_becomes_a_plain_block(tmp_pat
     html = convert_text(tmp_path, markdown)[0].epub_html().replace("\n", "")
     assert re.findall(r"<summary>(\w+)</summary>", html) == ["First"]
     assert "<div>stray</div>" in html and "<li>item <div>in item</div></li>" in html and "<div>Second</div>" in html
+
+
+def test_a_heading_without_emoji_needs_no_emoji_tables() -> None:
+    from pressroom.convert.markdown import shortcode_slug
+
+    assert shortcode_slug("Don\u2019t panic \u2014 a \u201cguide\u201d") == []
+    assert shortcode_slug("Sponsors \u2764\ufe0f") == ["sponsors-heart"]

@@ -124,3 +124,32 @@ def test_an_unknown_language_is_set_in_english_with_one_warning(tmp_path: Path) 
     assert run.err.count("language 'tlh' is not one Pressroom sets") == 1, run.err
     text = pdf_text(tmp_path / "out" / "article.pdf")[0]
     assert "A “test”" in text and "14 March 2026" in text and "Page 1 of 1" in text
+
+
+def test_compiled_templates_are_kept_in_the_user_cache_and_compiled_again_when_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pressroom.render.layouts import environment
+
+    monkeypatch.delenv("PRESSROOM_TEMPLATE_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    layouts = tmp_path / "layouts"
+    layouts.mkdir()
+    (layouts / "greeting.html").write_text("Hello {{ name }}", encoding="utf-8")
+    environment.cache_clear()
+    try:
+        assert render((layouts,), "greeting.html", name="Ada") == "Hello Ada"
+        kept = sorted((tmp_path / "cache" / "pressroom" / "templates").rglob("*.cache"))
+        assert len(kept) == 1
+        environment.cache_clear()  # a new process: the compiled template is read back
+        assert render((layouts,), "greeting.html", name="Ada") == "Hello Ada"
+        (layouts / "greeting.html").write_text("Goodbye {{ name }}", encoding="utf-8")
+        environment.cache_clear()
+        assert render((layouts,), "greeting.html", name="Ada") == "Goodbye Ada"
+        monkeypatch.setenv("PRESSROOM_TEMPLATE_CACHE", "off")
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "other"))
+        environment.cache_clear()
+        assert render((layouts,), "greeting.html", name="Ada") == "Goodbye Ada"
+        assert not (tmp_path / "other").exists()
+    finally:
+        environment.cache_clear()

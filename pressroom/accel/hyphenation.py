@@ -34,6 +34,8 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
+from pressroom.store.usercache import user_cache_folder
+
 from . import Patch, applies
 
 STORE_FORMAT = 1
@@ -63,15 +65,7 @@ def default_store() -> Path | None:
         return None
     if chosen:
         return Path(chosen)
-    base = os.environ.get("XDG_CACHE_HOME", "")
-    if not os.path.isabs(base):  # unset, or relative: the XDG specification says to ignore it
-        try:
-            base = str(Path.home() / ".cache")
-        except RuntimeError:  # no home folder to be found: nothing is kept
-            return None
-        if not os.path.isabs(base):
-            return None
-    return Path(base) / "pressroom" / "hyphenation"
+    return user_cache_folder("hyphenation")
 
 
 def patterns_for(lang: str | None) -> dict[Path, Any]:

@@ -159,13 +159,13 @@ SHORTCODE = re.compile(r":[a-z0-9_+-]+:")
 
 def emoji_shortcodes(state: StateCore) -> None:
     """``:wink:`` → 😉 in text (never in code or URLs); an unknown ``:name:`` stays as written."""
-    import emoji
-
     for block in state.tokens:
         if block.type != "inline" or not block.children:
             continue
         for token in block.children:
             if token.type == "text" and SHORTCODE.search(token.content):
+                import emoji  # here: its tables cost ~20 ms to load, and most articles have no shortcode
+
                 token.content = emoji.emojize(token.content, language="alias")
 
 
