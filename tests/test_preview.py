@@ -49,8 +49,9 @@ def test_preview_serves_each_article_with_its_downloads_and_an_index(tmp_path: P
         assert fetch(address + "served-page.pdf")[1].startswith("%PDF-")
         head = urllib.request.urlopen(urllib.request.Request(address + "served-page.pdf", method="HEAD"), timeout=30)
         assert head.status == 200 and head.headers["Content-Type"] == "application/pdf" and head.read() == b""
-        status, index = fetch(address)
-        assert status == 200 and 'href="/served-page/"' in index and 'href="/served-page.pdf"' in index
+        # the index lists an article once its result is recorded, just after its files are in place
+        index = wait_until_built(address, 'href="/served-page/"')
+        assert 'href="/served-page.pdf"' in index
         assert fetch(address + "../pyproject.toml")[0] == 404 and fetch(address + "missing/")[0] == 404
     finally:
         terminate(server)
