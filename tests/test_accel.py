@@ -26,7 +26,7 @@ def verdicts(monkeypatch: pytest.MonkeyPatch) -> dict[str, str | None]:
 
 def test_every_patch_fits_the_installed_libraries(verdicts: dict[str, str | None]) -> None:
     assert [patch.name for patch in accel.patches()] == [
-        "precompiled-ffi", "deferred-fonttools", "kept-hyphenation", "stylesheet-reuse", "lxml-parse",
+        "precompiled-ffi", "deferred-fonttools", "kept-hyphenation", "stylesheet-reuse", "lxml-parse", "notes-stay",
         "pdf-serialise", "deflate-level", "stable-document-id", "font-folder-cleanup",
     ]  # fmt: skip
     assert accel.skipped() == []

@@ -11,7 +11,8 @@ turn a library upgrade into a failed build, only into a slower one.
 
 ``PRESSROOM_ACCEL=off`` turns every patch off (for measuring them, or to rule them out); the
 outputs are the same either way (PDF streams are deflated at pydyf's own level 9 instead of 6,
-their decoded content identical; see :mod:`pressroom.accel.deflate`).
+their decoded content identical; see :mod:`pressroom.accel.deflate`), but where WeasyPrint would
+print a footnote a page late: the page then breaks elsewhere (:mod:`pressroom.accel.notes_stay`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ MODULES = (
     "hyphenation",
     "stylesheets",
     "lxml_parse",
+    "notes_stay",
     "pdf_serialise",
     "deflate",
     "document_id",

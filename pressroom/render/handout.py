@@ -20,6 +20,7 @@ from pressroom.accel import load_weasyprint
 from pressroom.accel.deflate import deflate_level
 from pressroom.accel.document_id import written_with_stable_id
 from pressroom.accel.lxml_parse import weasyprint_html
+from pressroom.accel.notes_stay import notes_stay_with_calls
 from pressroom.accel.pdf_serialise import fast_pdf_serialisation
 from pressroom.accel.stylesheets import reuse_layout_stylesheets
 from pressroom.convert.markdown import Document, source_line
@@ -214,7 +215,7 @@ def render_html(html: str, article: Article, sandbox: Sandbox, warnings: Warning
     log = FetchLog()
     fetcher = weasyprint_fetcher(sandbox, log)
     base_url = article.source.parent.as_uri() + "/"
-    with weasyprint_messages() as records:
+    with weasyprint_messages() as records, notes_stay_with_calls():
 
         def render(source: str) -> Any:
             records.clear()  # the messages of the layout kept, not of one discarded
