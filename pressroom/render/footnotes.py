@@ -24,6 +24,7 @@ where WeasyPrint put it and reported, and so is a note WeasyPrint did not print 
 from __future__ import annotations
 
 import copy
+import gc
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -159,6 +160,9 @@ def keep_notes_with_calls(html: str, rendered: Any, render: Callable[[str], Any]
         if not any([moves.add(c) for c in movable if c.page == page]):
             too_tall += [c.note for c in movable]  # moved already, and still apart
             break
+        rendered = None  # the layout replaced is freed before the next is made, not after
+        if not gc.isenabled():  # a one-off build runs without the collector: WeasyPrint's boxes hold cycles
+            gc.collect()
         rendered = render(with_moves(html, moves.at))
     else:
         calls = laid_out_calls(rendered.pages)
