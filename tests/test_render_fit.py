@@ -290,9 +290,10 @@ def test_a_changed_fit_pages_rebuilds_and_an_unchanged_one_is_answered_by_the_ca
 
 def test_fit_pages_must_leave_a_page_for_the_text_after_the_notes_pages(tmp_path: Path) -> None:
     source = seed_with(tmp_path, "fit_pages: 2", "notes_pages: 2")
-    run = run_cli(source, "--out", tmp_path / "out", "--format", "pdf", env=EPOCH)
-    assert run.code == 1
-    assert f"seed.md:{FIT_LINE}: error: 'fit_pages: 2' leaves no page for the text: notes_pages adds 2" in run.err
+    message = f"seed.md:{FIT_LINE}: error: 'fit_pages: 2' leaves no page for the text: notes_pages adds 2"
+    for run in (run_cli(source, "--out", tmp_path / "out", "--format", "pdf", env=EPOCH), run_cli("check", source)):
+        assert run.code == 1
+        assert message in run.err
 
 
 def test_notes_pages_count_among_the_fitted_pages(tmp_path: Path) -> None:

@@ -350,9 +350,7 @@ def layout_handout(
                 where,
             )
         return LaidOut(rendered, text_measure(meta), passes.count)
-    line = article.key_lines.get("fit_pages")
-    if meta.fit_pages <= meta.notes_pages:
-        raise BuildError(f"'fit_pages: {meta.fit_pages}' leaves no page for the text: notes_pages adds {meta.notes_pages}", where, line)
+    line = article.key_lines.get("fit_pages")  # leaves a page for the text: checked on loading
     leading: float | None = None  # the layouts' own, read from the handout as designed
 
     def layout(step: int) -> Trial:
