@@ -38,6 +38,7 @@ date: {date}
 # keywords: [one, two]
 # lang: en                         # BCP 47: en, fr, pt-BR…
 # paper: a4                        # a4, letter, a5 or WIDTHxHEIGHT
+# fit_pages: 2                     # set a little tighter to take at most 2 pages
 # url: https://example.org/{slug}   # where the digital edition lives (a QR code to it)
 ---
 

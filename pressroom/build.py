@@ -58,6 +58,7 @@ class ArticleResult:
     errors: list[Diagnostic] = field(default_factory=list)
     cached: bool = False  # nothing changed: the outputs are the ones already there
     timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds
+    counts: dict[str, int] = field(default_factory=dict)  # stage -> passes (the layout's through WeasyPrint)
     removed: list[Path] = field(default_factory=list)  # its outputs under an earlier name (slug), removed
 
     @property
@@ -115,7 +116,7 @@ def build_article(
     naming the stage), with the article's previous outputs untouched. Only Ctrl-C and SIGTERM
     (``KeyboardInterrupt``, ``SystemExit``) pass through."""
     result = ArticleResult(source)
-    clock = Stopwatch(result.timings)
+    clock = Stopwatch(result.timings, result.counts)
     with article_guard(result, clock):
         _build_article(source, project, out_dir, tuple(formats), overrides, cache, result, clock)
     return result

@@ -148,9 +148,14 @@ def show(result: ArticleResult, progress: Progress, verbosity: int, printed: set
         if verbosity:
             progress.print(removed_line(removed))
     if verbosity > 1 and result.timings:
-        stages = ", ".join(f"{stage} {seconds:.2f} s" for stage, seconds in result.timings.items())
+        stages = ", ".join(f"{stage} {seconds:.2f} s{passes(result.counts.get(stage))}" for stage, seconds in result.timings.items())
         progress.print(f"  {display_path(result.source)}: {stages}")
     return not result.ok
+
+
+def passes(count: int | None) -> str:
+    """`` (3 passes)`` after a stage's time, when the stage counts its passes."""
+    return "" if count is None else f" ({count} pass{'' if count == 1 else 'es'})"
 
 
 def cluster_lost(message: str) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -18,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import REPO, run_cli
+from helpers import REPO, SEED_ARTICLE, run_cli
 
 pytest.importorskip("distributed")
 
@@ -178,6 +179,16 @@ def test_an_edited_image_is_sent_again_and_rebuilds_only_its_articles(cluster: D
         "wrote dist/reader.epub", "wrote dist/reader.pdf",  # the pack holds the nested article
     ]  # fmt: skip
     assert outputs(project / "dist") == local_build(project)
+
+
+def test_verbose_counts_the_layout_passes_the_workers_made(cluster: Dask, tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.pressroom]\n")
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "seed.md").write_bytes(SEED_ARTICLE.read_bytes())
+    args = ("--format", "pdf", "-v", "-M", "fit_pages=2", "--cluster", cluster.address)
+    built = run_cli(*args, cwd=tmp_path, env={"SOURCE_DATE_EPOCH": EPOCH})
+    assert built.code == 0, built.err
+    assert re.search(r"layout \d+\.\d\d s \([3-6] passes\)", built.out), built.out  # fitted to 2 pages on a worker
 
 
 def test_warm_workers_load_the_renderer_once(cluster: Dask) -> None:

@@ -16,8 +16,9 @@ def check(raw: dict, warnings: list | None = None) -> dict:
 
 
 def test_values_are_normalised() -> None:
-    checked = check({"author": "Ann", "keywords": "a, b ,c", "date": "2024-05-31", "paper": "Letter", "lang": "pt-BR"})
+    checked = check({"author": "Ann", "keywords": "a, b ,c", "date": "2024-05-31", "paper": "Letter", "lang": "pt-BR", "fit_pages": 2})
     assert checked == {
+        "fit_pages": 2,
         "authors": (Author("Ann"),),
         "keywords": ("a", "b", "c"),
         "date": dt.date(2024, 5, 31),
@@ -39,6 +40,8 @@ def test_values_are_normalised() -> None:
         ("url", "example.com", "'url' must be an http(s) URL, not 'example.com'"),
         ("paper", "a3", "'paper' must be one of a4, letter, a5 or WIDTHxHEIGHT such as 148mmx210mm, not 'a3'"),
         ("columns", 3, "'columns' must be a whole number from 1 to 2, not 3"),
+        ("fit_pages", 0, "'fit_pages' must be a whole number from 1 to 99, not 0"),
+        ("fit_pages", "two", "'fit_pages' must be a whole number from 1 to 99, not 'two'"),
         ("booklet", "yes", "'booklet' must be true or false, not 'yes'"),
         (
             "booklet_sheet",

@@ -103,7 +103,7 @@ def test_an_articles_error_is_printed_once_and_the_pack_counted_apart(tmp_path: 
     (tmp_path / "pyproject.toml").write_text('[tool.pressroom]\nformats = ["epub"]\n')
     content = tmp_path / "content"
     content.mkdir()
-    (content / "good.md").write_text("---\ntitle: Good\npaper: letter\nnotes_pages: 2\n---\n\nText.\n")
+    (content / "good.md").write_text("---\ntitle: Good\npaper: letter\nnotes_pages: 2\nfit_pages: 3\n---\n\nText.\n")
     (content / "bad.md").write_text("---\ntitle: [broken\n---\n")
     (content / "r.pack.yaml").write_text("title: R\narticles:\n  - good.md\n  - bad.md\n")
     run = run_cli(cwd=tmp_path)
@@ -112,6 +112,7 @@ def test_an_articles_error_is_printed_once_and_the_pack_counted_apart(tmp_path: 
         "content/bad.md:2: error: invalid YAML in front matter: expected ',' or ']', but got '<stream end>' (while parsing a flow sequence)",
         "content/good.md:3: warning: 'paper' ignored inside the reader pack content/r.pack.yaml: the pack's layout applies to all its articles",
         "content/good.md:4: warning: 'notes_pages' ignored inside the reader pack content/r.pack.yaml: the pack's layout applies to all its articles",
+        "content/good.md:5: warning: 'fit_pages' ignored inside the reader pack content/r.pack.yaml: the pack's layout applies to all its articles",
         "content/r.pack.yaml: error: not built: an article it binds has errors (above)",
         "1 of 2 articles and 1 of 1 reader pack failed",
     ]

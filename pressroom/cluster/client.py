@@ -259,6 +259,8 @@ class ClusterBuild:
         result.timings["receive"] = time.perf_counter() - start
         for stage, seconds in remote.timings.items():
             result.timings[stage] = result.timings.get(stage, 0.0) + seconds
+        for stage, count in remote.counts.items():
+            result.counts[stage] = result.counts.get(stage, 0) + count
         if remote.refused:
             result.errors.append(Diagnostic("error", f"worker {remote.worker} refused the work: {remote.refused}", display_path(source)))
             return result

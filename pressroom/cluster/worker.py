@@ -90,6 +90,7 @@ class RemoteResult:
     errors: list[Diagnostic] = field(default_factory=list)
     reads: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
     refused: str | None = None  # the worker runs other versions: it did not render
     worker: str = ""
 
@@ -167,7 +168,7 @@ def render_remote(job: Job, files: Mapping[str, bytes], layouts: LayoutBundle | 
         with _job_folder(job, files) as root, _build_time(job.epoch):
             source = root / job.source
             result = ArticleResult(source)
-            clock = Stopwatch(result.timings)
+            clock = Stopwatch(result.timings, result.counts)
             project = Project(
                 root,
                 root / job.content,
@@ -193,6 +194,7 @@ def render_remote(job: Job, files: Mapping[str, bytes], layouts: LayoutBundle | 
                 [_map_diagnostic(d, mapped) for d in result.errors],
                 [mapped(path) for path in context.sandbox.reads],
                 result.timings,
+                result.counts,
                 worker=_worker_name(),
             )
 

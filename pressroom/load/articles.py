@@ -341,4 +341,7 @@ def load_article(
     if not body.strip() and not raw:
         raise BuildError("the file is empty: there is nothing to build", where, 1)
     meta = Metadata(**fields)
+    if meta.fit_pages is not None and meta.fit_pages <= meta.notes_pages:
+        message = f"'fit_pages: {meta.fit_pages}' leaves no page for the text: notes_pages adds {meta.notes_pages}"
+        raise BuildError(message, where, key_lines.get("fit_pages"))
     return Article(source.resolve(), root.resolve(), meta, body, body_line, key_lines)

@@ -167,6 +167,7 @@ class Metadata:
     theme: str = "classic"
     toc: bool = False  # the handout lists its headings, with page numbers, after the title block
     font_size: float | None = None  # the body text's size in points (None: the theme's)
+    fit_pages: int | None = None  # the handout set tighter (within bounds) to fit this many pages
     bibliography: tuple[str, ...] = ()  # BibTeX or CSL JSON files, relative to the article
     csl: str | None = None  # a .csl file beside the article, or a style citeproc-py bundles
 
@@ -508,6 +509,7 @@ FIELDS: dict[str, tuple[str, Checker]] = {
     "theme": ("theme", _slug),
     "toc": ("toc", _bool),
     "font_size": ("font_size", _font_size),
+    "fit_pages": ("fit_pages", _whole(1, 99)),
     "bibliography": ("bibliography", _text_list),
     "csl": ("csl", _text),
 }

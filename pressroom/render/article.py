@@ -97,18 +97,28 @@ class ArticleJob:
             return convert(self.article, self.context.sandbox, self.context.warnings)
 
     @cached_property
-    def handout(self) -> Any:
-        """The handout laid out in pages (a WeasyPrint document): printed as the PDF, and the
-        source of the EPUB's page-list, so it is laid out once for both."""
+    def laid_out(self) -> Any:
+        """The handout laid out in pages (:class:`pressroom.render.handout.LaidOut`): printed as
+        the PDF, and the source of the EPUB's page-list, so it is laid out once for both. The
+        layout passes it took are counted with the stage's time."""
         from pressroom.accel.hyphenation import patterns_for
         from pressroom.render.handout import layout_handout
 
         document = self.document
         with self.context.clock("hyphenation"):
             patterns_for(self.article.meta.lang)  # into Pyphen's cache, from the parsed copy kept
-        with self.context.clock("layout"):
-            context = self.context
-            return layout_handout(self.article, document, context.search_path, context.sandbox, self.dates, context.warnings, self.pack_toc)
+        context = self.context
+        with context.clock("layout"):
+            laid_out = layout_handout(
+                self.article, document, context.search_path, context.sandbox, self.dates, context.warnings, self.pack_toc
+            )
+        context.clock.count("layout", laid_out.passes)
+        return laid_out
+
+    @property
+    def handout(self) -> Any:
+        """The laid-out handout's WeasyPrint document."""
+        return self.laid_out.rendered
 
     @cached_property
     def pdf(self) -> bytes:
@@ -148,7 +158,9 @@ def _booklet(job: ArticleJob) -> bytes | None:
 
     pdf, context = job.pdf, job.context
     with context.clock("booklet"):
-        return booklet_pdf(job.article, job.document, pdf, context.search_path, context.sandbox, job.dates, context.warnings)
+        return booklet_pdf(
+            job.article, job.document, pdf, context.search_path, context.sandbox, job.dates, context.warnings, job.laid_out.measure
+        )
 
 
 def _epub(job: ArticleJob) -> bytes:

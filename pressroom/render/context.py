@@ -15,12 +15,18 @@ from pressroom.render.renderer import Renderer, process_renderer
 
 
 class Stopwatch:
-    """Adds the wall-clock time of each ``with clock("stage"):`` block to ``timings``, and knows
-    which stage is running (what an internal error names)."""
+    """Adds the wall-clock time of each ``with clock("stage"):`` block to ``timings``, counts
+    what a stage repeats (``clock.count("layout", passes)``) in ``counts``, and knows which stage
+    is running (what an internal error names)."""
 
-    def __init__(self, timings: dict[str, float] | None = None):
+    def __init__(self, timings: dict[str, float] | None = None, counts: dict[str, int] | None = None):
         self.timings = {} if timings is None else timings
+        self.counts = {} if counts is None else counts
         self.stage: str | None = None
+
+    def count(self, stage: str, number: int = 1) -> None:
+        """Add ``number`` passes to what ``stage`` did (the layout's passes through WeasyPrint)."""
+        self.counts[stage] = self.counts.get(stage, 0) + number
 
     @contextmanager
     def __call__(self, stage: str) -> Iterator[None]:

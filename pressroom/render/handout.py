@@ -28,6 +28,21 @@ from pressroom.load.metadata import Metadata, content_box_mm, css_sides, page_si
 from pressroom.load.sandbox import Sandbox
 from pressroom.model import Article, BuildError, Warnings, warn
 from pressroom.render.fetcher import FetchLog, weasyprint_fetcher
+from pressroom.render.fit import (
+    LARGE_PRINT,
+    SMALLEST_BODY_PT,
+    STEPS,
+    TIGHTEST_MARGIN_MM,
+    WIDEST_MEASURE,
+    Trial,
+    body_leading,
+    fit_to_pages,
+    lerp,
+    short_last_page,
+    tighter_leading,
+    tighter_margin,
+    tighter_space,
+)
 from pressroom.render.footnotes import keep_notes_with_calls
 from pressroom.render.glyphs import check_glyphs, common_coverage, generated_characters
 from pressroom.render.renderer import process_renderer
@@ -66,7 +81,7 @@ def weasyprint_messages() -> Iterator[list[logging.LogRecord]]:
 
 PT_PER_MM = 72 / 25.4
 BODY_PT = 10.5  # handout.css: the body size on paper wide enough for it
-SMALLEST_BODY_PT = 9.5  # the body size a small page (A5) may go down to, to keep a full measure
+#: SMALLEST_BODY_PT (fit.py, 9.5): the body size a small page (A5) may go down to, to keep a full measure
 CHAR_EM = 0.49  # the mean width of a character of body text (spaces included) in Noto Serif, in em
 COLUMN_GAP_MM = 7.0  # handout.css: .columns-2 .body column-gap
 #: characters per line: what a reader reads comfortably, and what the text block is set to
@@ -76,12 +91,16 @@ MEASURE = {1: (60, 75, 66), 2: (38, 55, 46)}
 @dataclass(frozen=True)
 class Measure:
     """The text block of the handout: body size, page margins and columns, chosen so that a line of
-    body text holds 60–75 characters in one column and 38–55 in two."""
+    body text holds 60–75 characters in one column and 38–55 in two; and, when the handout is
+    set tighter to fit its pages (``fit_pages``), the leading (None: the layouts') and the share
+    of the designed space kept between blocks."""
 
     body_pt: float
     margins: str
     columns: int
     warning: str | None = None
+    leading: float | None = None
+    space: float = 1.0
 
     @property
     def class_name(self) -> str:
@@ -94,18 +113,29 @@ def characters_per_line(width_mm: float, body_pt: float, columns: int) -> float:
     return line_mm * PT_PER_MM / (CHAR_EM * body_pt)
 
 
-def text_measure(meta: Metadata) -> Measure:
+def sets_body_size(meta: Metadata) -> bool:
+    """Whether the handout's body size is the measure's (classic and modern without
+    ``font_size``), not one the article or the theme sets."""
+    return meta.font_size is None and meta.theme in ("classic", "modern")
+
+
+def text_measure(meta: Metadata, tightness: float = 0.0, leading: float | None = None) -> Measure:
     """Fit the body text to a readable measure.
 
     A page too narrow for the measure at the body size sets the text smaller (down to 9.5 pt); a
     page too wide gets a narrower text block, centred between the article's margins (the margins
     only ever grow, so nothing prints outside them). Two columns that would hold fewer than 38
     characters even at the smallest size become one, with a warning.
+
+    ``tightness`` (0–1) sets it tighter, to fit the handout's pages (see :mod:`.fit`): margins
+    towards 15 mm, the body size towards 9.5 pt (where the measure sets it), the measure towards
+    70 characters (50 in two columns), the layouts' ``leading`` and the space between blocks
+    down.
     """
     width, _ = content_box_mm(meta.paper, meta.margins)
     columns, warning = meta.columns, None
     low, high, target = MEASURE[columns]
-    if columns == 2 and characters_per_line(width, SMALLEST_BODY_PT, 2) < low:
+    if columns == 2 and characters_per_line(width, SMALLEST_BODY_PT, 2) < low:  # decided as designed: fitting keeps it
         fits = characters_per_line(width, SMALLEST_BODY_PT, 2)
         warning = (
             f"two columns on this paper would hold only {fits:.0f} characters a line (a readable column holds {low} to {high}):"
@@ -113,17 +143,25 @@ def text_measure(meta: Metadata) -> Measure:
         )
         columns = 1
         low, high, target = MEASURE[1]
+    top, right, bottom, left = css_sides([to_mm(v) for v in meta.margins.split()])
+    if tightness:
+        top, right, bottom, left = (tighter_margin(side, tightness) for side in (top, right, bottom, left))
+        width = content_box_mm(meta.paper, "0")[0] - left - right
+    aim = lerp(target, WIDEST_MEASURE[columns], tightness)  # the characters a line is set to
     body = BODY_PT
     if characters_per_line(width, body, columns) < low:
         line_mm = (width - COLUMN_GAP_MM * (columns - 1)) / columns
-        body = min(BODY_PT, max(SMALLEST_BODY_PT, int(line_mm * PT_PER_MM / (CHAR_EM * target) * 4) / 4))
-    top, right, bottom, left = css_sides([to_mm(v) for v in meta.margins.split()])
+        body = min(BODY_PT, max(SMALLEST_BODY_PT, int(line_mm * PT_PER_MM / (CHAR_EM * aim) * 4) / 4))
+    if tightness and sets_body_size(meta):
+        body = round(lerp(body, SMALLEST_BODY_PT, tightness), 4)
     if characters_per_line(width, body, columns) > high:
-        wanted = target * CHAR_EM * body / PT_PER_MM * columns + COLUMN_GAP_MM * (columns - 1)
+        wanted = aim * CHAR_EM * body / PT_PER_MM * columns + COLUMN_GAP_MM * (columns - 1)
         extra = (width - wanted) / 2
         right, left = right + extra, left + extra
     margins = " ".join(f"{value:.2f}mm" for value in (top, right, bottom, left))
-    return Measure(body, margins, columns, warning)
+    if not tightness:
+        return Measure(body, margins, columns, warning)
+    return Measure(body, margins, columns, warning, tighter_leading(leading, tightness, meta.theme), tighter_space(tightness))
 
 
 MARKS_ROOM_MM = 10.0  # WeasyPrint draws printer's marks inside the bleed: they need this much room
@@ -167,8 +205,10 @@ def handout_html(
     dates: dict[str, str],
     notes_only: bool = False,
     pack_toc: list[dict[str, str]] | None = None,
+    measure: Measure | None = None,
 ) -> str:
-    """The handout as one HTML document, through the shared layouts (or just one ruled notes page)."""
+    """The handout as one HTML document, through the shared layouts (or just one ruled notes page),
+    set to ``measure`` (default: the article's, see :func:`text_measure`)."""
     from pressroom.render.layouts import (  # Jinja: loaded only by a process that fills layouts
         markup,
         render,
@@ -179,7 +219,7 @@ def handout_html(
         search_path,
         "handout.html",
         meta=meta,
-        measure=text_measure(meta),
+        measure=measure or text_measure(meta),
         body=markup(document.print_html),
         page_size=page_size(meta.paper),
         footer_title=" — ".join(filter(None, [meta.running_title, meta.event.name if meta.event else None])),
@@ -207,8 +247,18 @@ def font_config(search_path: tuple[Path, ...]) -> Any:
     return process_renderer().font_config(search_path)
 
 
-def render_html(html: str, article: Article, sandbox: Sandbox, warnings: Warnings, search_path: tuple[Path, ...]) -> weasyprint.Document:
-    """Lay out HTML with the sandboxed fetcher; refusals and load failures are build errors."""
+@dataclass
+class Passes:
+    """How many times WeasyPrint laid a document out (each fitting trial, each footnote re-layout)."""
+
+    count: int = 0
+
+
+def render_html(
+    html: str, article: Article, sandbox: Sandbox, warnings: Warnings, search_path: tuple[Path, ...], passes: Passes | None = None
+) -> weasyprint.Document:
+    """Lay out HTML with the sandboxed fetcher; refusals and load failures are build errors.
+    Each layout pass is counted in ``passes``."""
     weasyprint = load_weasyprint()
     reuse_layout_stylesheets(weasyprint)
 
@@ -219,6 +269,8 @@ def render_html(html: str, article: Article, sandbox: Sandbox, warnings: Warning
 
         def render(source: str) -> Any:
             records.clear()  # the messages of the layout kept, not of one discarded
+            if passes is not None:
+                passes.count += 1
             return weasyprint_html(source, base_url, fetcher).render(font_config=font_config(search_path))
 
         notes = keep_notes_with_calls(html, render(html), render)
@@ -262,6 +314,16 @@ def write_pdf(rendered: weasyprint.Document, variant: str = "none", document_id:
     return written_with_stable_id(write, document_id)
 
 
+@dataclass
+class LaidOut:
+    """The handout laid out in pages, the measure it is set to, and what laying it out cost."""
+
+    rendered: weasyprint.Document
+    measure: Measure
+    passes: int
+    trials: int = 1  # the tightness steps tried to fit its pages (fit_pages)
+
+
 def layout_handout(
     article: Article,
     document: Document,
@@ -270,10 +332,68 @@ def layout_handout(
     dates: dict[str, str],
     warnings: Warnings,
     pack_toc: list[dict[str, str]] | None = None,
-) -> weasyprint.Document:
-    """The handout laid out in pages (written to PDF, and read for the EPUB's page map)."""
+) -> LaidOut:
+    """The handout laid out in pages (written to PDF, and read for the EPUB's page map): fitted
+    to ``fit_pages`` when the article asks (see :mod:`pressroom.render.fit`); else a last page
+    holding only a few lines is a warning that suggests it. A reader pack is not fitted."""
     html = handout_source(article, document, search_path, dates, warnings, pack_toc)
-    return render_html(html, article, sandbox, warnings, search_path)
+    meta, where, passes = article.meta, article.display_path, Passes()
+    if pack_toc is not None or meta.fit_pages is None:
+        rendered = render_html(html, article, sandbox, warnings, search_path, passes)
+        short = short_last_page(rendered, meta.notes_pages) if pack_toc is None else None
+        if short:
+            lines, pages = short
+            total = pages + meta.notes_pages
+            warn(
+                warnings,
+                f"the last page of text holds only {counted(lines, 'line')}: 'fit_pages: {total - 1}' in the front matter would set"
+                f" the handout a little tighter, on {counted(total - 1, 'page')}",
+                where,
+            )
+        return LaidOut(rendered, text_measure(meta), passes.count)
+    line = article.key_lines.get("fit_pages")  # leaves a page for the text: checked on loading
+    leading: float | None = None  # the layouts' own, read from the handout as designed
+
+    def layout(step: int) -> Trial:
+        nonlocal leading
+        own: Warnings = []  # a trial's renderer warnings: only the kept layout's are reported
+        source = (
+            html if step == 0 else handout_html(article, document, search_path, dates, measure=text_measure(meta, step / STEPS, leading))
+        )
+        rendered = render_html(source, article, sandbox, own, search_path, passes)
+        if step == 0:
+            leading = body_leading(rendered)
+        return Trial(step, rendered, own)
+
+    fit = fit_to_pages(layout, meta.fit_pages)
+    warnings.extend(fit.chosen.warnings)
+    if not fit.reached:
+        over = fit.lines_over(meta.notes_pages)
+        pages = fit.chosen.pages
+        how = "as designed (tightening saves no page)" if fit.chosen.step == 0 else "no tighter than that takes"
+        warn(
+            warnings,
+            f"'fit_pages: {meta.fit_pages}' is out of reach: even set as tight as a handout may be ({fit_bounds(meta)}) it runs"
+            f" {counted(over, 'line')} over {counted(meta.fit_pages, 'page')}; it is set on {pages} pages, {how}",
+            where,
+            line,
+        )
+    step = fit.chosen.step
+    return LaidOut(fit.chosen.rendered, text_measure(meta, step / STEPS, leading), passes.count, fit.trials)
+
+
+def fit_bounds(meta: Metadata) -> str:
+    """The bounds fitting keeps to, in words, for this article."""
+    margins = f"margins down to {TIGHTEST_MARGIN_MM:g} mm"
+    if meta.theme == LARGE_PRINT:
+        return f"large print keeps its text size, leading and paragraph spacing; headings closer, {margins}"
+    size = f"body text down to {SMALLEST_BODY_PT:g} pt" if sets_body_size(meta) else "body text at its set size"
+    return f"{size}, leading and spacing closer, {margins}"
+
+
+def counted(number: int, noun: str) -> str:
+    """``1 line``, ``3 lines``."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def handout_source(
@@ -323,15 +443,16 @@ def booklet_pdf(
     sandbox: Sandbox,
     dates: dict[str, str],
     warnings: Warnings,
+    measure: Measure | None = None,
 ) -> bytes:
     """The handout imposed as a saddle-stitch booklet, padded with ruled notes pages when the
-    article asks for notes pages, else with blank pages, on the sheet the article asks for, with
-    its bleed and printer's marks."""
+    article asks for notes pages (set to the handout's ``measure``), else with blank pages, on
+    the sheet the article asks for, with its bleed and printer's marks."""
     from pressroom.render.booklet import impose_booklet
 
     padding: list[bytes] = []
     if article.meta.notes_pages:
-        html = handout_html(article, document, search_path, dates, notes_only=True)
+        html = handout_html(article, document, search_path, dates, notes_only=True, measure=measure)
         padding = [write_pdf(render_html(html, article, sandbox, warnings, search_path), "none")] * 3
     try:
         meta = article.meta

@@ -107,7 +107,7 @@ def item_lines(text: str, key: str) -> list[int]:
 
 
 #: What a pack sets for all its articles; an article's own value is ignored inside the pack.
-PACK_WIDE_KEYS = ("paper", "columns", "notes_pages", "theme", "font_size")
+PACK_WIDE_KEYS = ("paper", "columns", "notes_pages", "theme", "font_size", "fit_pages")
 
 
 def as_article(pack: Pack, root: Path) -> Article:
