@@ -237,7 +237,8 @@ def test_notes_stay_on_their_calls_pages_in_a_fitted_handout(tmp_path: Path) -> 
         body.append(paragraph)
     text = "---\ntitle: Notes\n---\n\n" + "\n\n".join(body) + "\n\n" + "\n\n".join(notes) + "\n"
     designed = write_article(tmp_path / "designed", text)
-    assert re.search(r"layout \d+\.\d\d s \([2-9] passes\)", build(designed, "-v").out)  # notes moved to their calls' pages
+    # WeasyPrint would print some of these notes a page late: laid out again (the plain path) or not (accel.notes_stay)
+    assert re.search(r"layout \d+\.\d\d s \(\d+ pass(es)?\)", build(designed, "-v").out)
     assert page_count(pdf_of(designed)) == 4
     source = write_article(tmp_path, text.replace("title: Notes\n", "title: Notes\nfit_pages: 3\n"))
     run = build(source, "-v")
