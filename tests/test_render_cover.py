@@ -185,3 +185,19 @@ def test_the_generated_cover_is_the_same_bytes_on_every_build(tmp_path: Path) ->
     # nothing drawn in the outer margins below the band: the composition stays inside the page
     edge = picture.crop((0, 400, 120, 2400)).getextrema()
     assert edge[1] - edge[0] < 12
+
+
+def test_a_word_longer_than_the_line_is_set_smaller_until_it_fits(tmp_path: Path) -> None:
+    pdf, warnings = cover_of(tmp_path, 'title: "Internationalisation, Localisation"\n')
+    assert warnings == []
+    words, width, _ = cover_words(pdf)
+    drawn = lines_of(words, "Internationalisation,")
+    assert len(drawn) == 1 and drawn[0]["x0"] >= 0.5 * 72 and drawn[0]["x1"] <= width - 0.5 * 72  # whole, inside
+
+
+def test_a_word_too_long_for_any_size_is_broken_inside_the_page(tmp_path: Path) -> None:
+    word = "Pneumonoultramicroscopicsilicovolcanoconiosis"
+    pdf, warnings = cover_of(tmp_path, f'title: "{word} Explained"\n')
+    assert warnings == []
+    words, width, _ = cover_words(pdf)
+    assert all(w["x0"] >= 0.5 * 72 and w["x1"] <= width - 0.5 * 72 for w in lines_of(words, word + "Explained"))
