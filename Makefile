@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Every package the install pulls in, pinned: a fresh machine installs what the tests passed with.
 CONSTRAINTS := constraints.txt
 
-.PHONY: all build test check test-accel-off lock clean node-tools
+.PHONY: all build test check test-accel-off lock clean node-tools pictures
 
 all: build
 
@@ -64,6 +64,11 @@ test: check $(FFI) node-tools
 # The suite with every patch of another library's internals turned off (the plain paths).
 test-accel-off: $(STAMP) $(FFI)
 	PRESSROOM_ACCEL=off $(PY) -m pytest
+
+# The README's pictures of real pages (docs/pictures/*.png), drawn again from the seed article:
+# after a change to the layouts, run this and commit the pictures (needs chromium).
+pictures: $(STAMP)
+	$(PY) docs/pictures.py
 
 clean:
 	rm -rf dist .pytest_cache

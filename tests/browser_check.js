@@ -21,7 +21,9 @@ const puppeteer = require('puppeteer');
         width,
         scrollWidth: document.documentElement.scrollWidth,
         clientWidth: document.documentElement.clientWidth,
-        images: [...document.images].map((i) => ({ src: i.getAttribute('src'), loaded: i.complete && i.naturalWidth > 0 })),
+        images: [...document.images].map((i) => ({
+          src: i.getAttribute('src'), loaded: i.complete && i.naturalWidth > 0, width: Math.round(i.getBoundingClientRect().width),
+        })),
         loadedFonts: [...document.fonts].filter((f) => f.status === 'loaded').map((f) => f.family.replace(/"/g, '')),
         paragraphFont: getComputedStyle(document.querySelector('main .body p')).fontFamily,
         headingFont: getComputedStyle(document.querySelector('main h1')).fontFamily,

@@ -28,6 +28,7 @@ from pressroom.convert import commonmark
 from pressroom.convert.citations import cite
 from pressroom.convert.commonmark import CONTROL_REFERENCE
 from pressroom.convert.dialects import remove_site_tags
+from pressroom.convert.image_sizes import keep_image_widths
 from pressroom.convert.math import convert_formulas, use_math_for
 from pressroom.convert.pagemap import INDEX, PageStart, insert_markers, number_elements
 from pressroom.load.assets import PRINT_SRC, Image, ImageResolver
@@ -66,7 +67,9 @@ for _tag in ALIGNED:
     ALLOWED_ATTRIBUTES[_tag] = ALLOWED_ATTRIBUTES.get(_tag, set()) | {"align"}
 URL_SCHEMES = {"http", "https", "mailto", "tel", "data", "file"}  # file: is kept so that it is refused by name
 # Nothing that sizes or positions boxes: an inline width or margin could push text off the page.
-STYLE_PROPERTIES = {"text-align", "vertical-align", "color", "background-color", "font-style", "font-weight"}
+# ``width`` passes only to be checked at once: kept on images as a safe size (image_sizes.py),
+# removed from everything else.
+STYLE_PROPERTIES = {"text-align", "vertical-align", "color", "background-color", "font-style", "font-weight", "width"}
 DROPPED_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "form", "template", "noscript"}
 
 PHRASING_ONLY = {
@@ -357,13 +360,6 @@ def repair_content_model(root: lxml.html.HtmlElement) -> None:
         parents = REQUIRED_PARENT.get(element.tag)
         if parents and (element.getparent() is None or element.getparent().tag not in parents):
             element.tag = "div"
-        if element.tag == "img":
-            percent = re.fullmatch(r"\s*(\d{1,3}(?:\.\d+)?)\s*%\s*", element.get("width", ""))
-            if percent and 0 < float(percent.group(1)) <= 100:  # a relative width, as README images use
-                element.set("style", f"width: {percent.group(1)}%")
-            for name in ("width", "height"):
-                if name in element.attrib and not element.attrib[name].isdigit():
-                    del element.attrib[name]
 
 
 LIST_ITEMS = {"ul": ("li", {"li"}), "ol": ("li", {"li"}), "dl": ("dd", {"dt", "dd", "div"})}
@@ -856,6 +852,7 @@ def convert(article: Article, sandbox: Sandbox, warnings: Warnings, prefix: str 
     html = task_boxes(markdown_to_html(article, warnings))
     report_removed_html(html, article, warnings)
     root = parse_fragment(sanitise(html))
+    keep_image_widths(root, article, warnings, lambda needle: source_line(article, needle))
     if remove_control_characters(root):
         line = next((article.body_line + i for i, text in enumerate(article.body.split("\n")) if CONTROL_REFERENCE.search(text)), None)
         warn(warnings, CONTROL_WARNING, article.display_path, line)

@@ -58,6 +58,8 @@ def _cover_key(article: Article, search_path: tuple[Path, ...], renderer: Render
         meta.authors,
         meta.editors,
         meta.publisher,
+        meta.event,
+        meta.date,
         meta.lang,
         search_path,
         renderer.layouts_digest(search_path),
@@ -116,15 +118,88 @@ def generated_cover(article: Article, context: RenderContext) -> Image:
     return image
 
 
-def _render_cover(article: Article, context: RenderContext) -> Image:
+#: The sizes (pt) of title, subtitle and byline, and the longest title each title size is for.
+TITLE_SIZES = ((32, 44.0), (60, 38.0), (100, 32.0), (150, 27.0), (10**9, 23.0))
+#: Each layout that does not fit sets every size smaller by this factor, up to FIT_STEPS times.
+FIT_FACTOR = 0.86
+FIT_STEPS = 5
+COVER_EDGE_PT = 18.0  # no character closer to the cover's edge than a quarter inch
+COVER_FOOT_PX = 0.55 * 96  # cover.css: .cover's bottom padding, in CSS px (the unit of WeasyPrint's layout)
+
+
+def cover_type(article: Article, step: int = 0) -> dict[str, Any]:
+    """The sizes the cover sets its text in: by the length of the title and the number of
+    authors, then ``FIT_FACTOR`` smaller for each ``step`` (a layout that did not fit); after
+    ``FIT_STEPS`` smaller sizes, the smallest again with words broken where they must be."""
+    meta = article.meta
+    title = next(size for longest, size in TITLE_SIZES if len(meta.title) <= longest)
+    subtitle = min(18.0, max(13.0, title * 0.5))
+    names = len(meta.authors) or len(meta.editors)
+    byline = 16.0 if names <= 3 else 14.0 if names <= 6 else 12.5
+    scale = FIT_FACTOR ** min(step, FIT_STEPS - 1)
+    sizes = {"title": round(title * scale, 2), "subtitle": round(subtitle * scale, 2), "byline": round(byline * scale, 2)}
+    return {**sizes, "break_words": step >= FIT_STEPS}  # the last layout may break words
+
+
+def cover_fits(rendered: Any) -> bool:
+    """Whether a laid-out cover holds everything on its one page: the heading ends above the
+    foot, and the foot ends above the page's bottom margin."""
+    if len(rendered.pages) != 1:
+        return False
+    page = rendered.pages[0]
+    anchors = page.anchors  # id -> (left, top, right, bottom) in CSS px
+    marks = [anchors.get(name) for name in ("cover-heading-end", "cover-foot", "cover-foot-end")]
+    if not any(marks):  # a project's own cover.html without the marks: nothing to check it by
+        return True
+    if not all(marks):  # a mark pushed off the page
+        return False
+    heading_end, foot, foot_end = (mark[1] for mark in marks if mark)
+    return heading_end <= foot + 0.5 and foot_end <= page.height - COVER_FOOT_PX + 0.5
+
+
+def text_inside(pdf: bytes, margin: float = COVER_EDGE_PT) -> bool:
+    """Whether every character of a one-page PDF is drawn at least ``margin`` points inside the
+    page (a word too long for its line, or a script the layout cannot break, runs over the edge)."""
     import pypdfium2
 
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        page = document[0]
+        width, height = page.get_width(), page.get_height()
+        text = page.get_textpage()
+        boxes = [text.get_charbox(index) for index in range(text.count_chars())]
+    finally:
+        document.close()
+    return all(
+        left >= margin and right <= width - margin and bottom >= margin and top <= height - margin
+        for left, bottom, right, top in boxes
+        if right > left  # spaces and line ends have no box
+    )
+
+
+def cover_pdf(article: Article, context: RenderContext) -> bytes:
+    """The cover laid out as a one-page PDF: set at the sizes for its text, and smaller again
+    (a few layouts at most) while the title, subtitle and authors do not fit the page: every part
+    in its place, every character inside the page."""
     from pressroom.render.handout import render_html, write_pdf
     from pressroom.render.layouts import render
 
-    html = render(context.search_path, "cover.html", meta=article.meta)
-    pdf_bytes = write_pdf(render_html(html, article, context.sandbox, context.warnings, context.search_path), "none")
-    pdf = pypdfium2.PdfDocument(pdf_bytes)
+    for step in range(FIT_STEPS + 1):
+        html = render(context.search_path, "cover.html", meta=article.meta, type=cover_type(article, step))
+        rendered = render_html(html, article, context.sandbox, context.warnings, context.search_path)
+        placed = cover_fits(rendered)
+        if placed or step == FIT_STEPS:
+            pdf = write_pdf(rendered, "none")
+            if placed and text_inside(pdf):
+                return pdf
+    warn(context.warnings, "the cover cannot hold the whole title and every author: shorten the title", article.display_path)
+    return pdf
+
+
+def _render_cover(article: Article, context: RenderContext) -> Image:
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(cover_pdf(article, context))
     try:
         page = pdf[0]
         width_pt = page.get_width()

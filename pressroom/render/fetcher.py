@@ -3,6 +3,7 @@ fetched through :class:`pressroom.load.sandbox.Sandbox`, and every refusal is lo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,14 +18,33 @@ class FetchLog:
     refused: list[tuple[str, str]] = field(default_factory=list)
 
 
-def weasyprint_fetcher(sandbox: Sandbox, log: FetchLog) -> Any:
-    """A WeasyPrint URL fetcher that applies ``sandbox`` to every fetch and logs refusals."""
+def weasyprint_fetcher(sandbox: Sandbox, log: FetchLog, svg: Callable[[bytes], bytes] | None = None) -> Any:
+    """A WeasyPrint URL fetcher that applies ``sandbox`` to every fetch and logs refusals; each
+    SVG image it hands over first goes through ``svg`` (the handout's font mapping)."""
     from urllib.request import url2pathname
 
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+    def adapted(response: Any) -> Any:
+        """The response, its body passed through ``svg`` when it is an SVG image."""
+        if svg is None:
+            return response
+        is_svg = response.url.lower().split("?", 1)[0].endswith(".svg") or response.content_type == "image/svg+xml"
+        if response.url.startswith("data:"):
+            is_svg = response.url[5:].lower().startswith("image/svg+xml")
+        if not is_svg:
+            return response
+        try:
+            data = response.read()
+        finally:
+            response.close()
+        return URLFetcherResponse(response.url, svg(data), {"Content-Type": "image/svg+xml"})
+
     class SandboxFetcher(URLFetcher):
         def fetch(self, url: str, headers: Any = None) -> Any:
+            return adapted(self._fetch(url, headers))
+
+        def _fetch(self, url: str, headers: Any = None) -> Any:
             scheme = url.split(":", 1)[0].lower()
             try:
                 if scheme == "data":

@@ -46,6 +46,7 @@ from pressroom.render.fit import (
 from pressroom.render.footnotes import keep_notes_with_calls
 from pressroom.render.glyphs import check_glyphs, common_coverage, generated_characters
 from pressroom.render.renderer import process_renderer
+from pressroom.render.svg_fonts import print_svg
 
 TOC_DEPTH = 3  # the handout's contents (toc: true) list the top three levels of headings
 NOTES_LINE_MM = 8.0  # the spacing of the ruled lines on notes pages (handout.css .rule)
@@ -263,7 +264,7 @@ def render_html(
     reuse_layout_stylesheets(weasyprint)
 
     log = FetchLog()
-    fetcher = weasyprint_fetcher(sandbox, log)
+    fetcher = weasyprint_fetcher(sandbox, log, lambda data: print_svg(data, search_path))
     base_url = article.source.parent.as_uri() + "/"
     with weasyprint_messages() as records, notes_stay_with_calls():
 

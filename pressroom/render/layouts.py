@@ -96,11 +96,17 @@ def long_date(value: dt.date | str | None, lang: str = "en") -> str:
     return language(lang).long_date(value)
 
 
+KEPT_WORDS_MAX = 24  # the longest pair of last words joined: a longer one could not fit a line
+
+
 def keep_last_words(value: object) -> str:
     """A title whose last two words are joined by a no-break space, so that its last line never
-    holds one word alone (WeasyPrint 70 has no ``text-wrap: balance``)."""
+    holds one word alone (WeasyPrint 70 has no ``text-wrap: balance``); unless the two are so
+    long together that the pair might not fit a line."""
     words = str(value).rsplit(" ", 1)
-    return "\u00a0".join(words) if len(words) == 2 and words[0].strip() else str(value)
+    if len(words) != 2 or not words[0].strip() or len(words[0].rsplit(" ", 1)[-1]) + 1 + len(words[1]) > KEPT_WORDS_MAX:
+        return str(value)
+    return "\u00a0".join(words)
 
 
 URL_BREAK = re.compile(r"(//|[/.\-])")
