@@ -169,6 +169,7 @@ class Metadata:
     font_size: float | None = None  # the body text's size in points (None: the theme's)
     bibliography: tuple[str, ...] = ()  # BibTeX or CSL JSON files, relative to the article
     csl: str | None = None  # a .csl file beside the article, or a style citeproc-py bundles
+    allow_missing_glyphs: bool = False  # characters no installed font has: a warning, not an error
 
     @property
     def direction(self) -> str:
@@ -510,6 +511,7 @@ FIELDS: dict[str, tuple[str, Checker]] = {
     "font_size": ("font_size", _font_size),
     "bibliography": ("bibliography", _text_list),
     "csl": ("csl", _text),
+    "allow_missing_glyphs": ("allow_missing_glyphs", _bool),
 }
 
 
