@@ -77,6 +77,10 @@ def parser(command: str = "build") -> argparse.ArgumentParser:
         help=f"comma-separated formats to write, from {','.join(FORMATS)} (default: {','.join(DEFAULT_FORMATS)})",
     )
     p.add_argument("--force", action="store_true", help="rebuild even what the cache says is up to date")
+    p.add_argument(
+        "--allow-missing-glyphs", action="store_true",
+        help="build even when characters are in no installed font (they print as boxes): a warning, not an error",
+    )  # fmt: skip
     if command == "build":
         p.add_argument(
             "-j", "--jobs", type=positive_int, default=os.cpu_count() or 1, metavar="N",
@@ -217,6 +221,8 @@ def _main(argv: Sequence[str] | None, exiting: bool) -> int:
         command = "preview"
     try:
         overrides = parse_overrides(getattr(args, "metadata", []))
+        if getattr(args, "allow_missing_glyphs", False):
+            overrides["allow_missing_glyphs"] = True
         formats = parse_formats(args.format, "--format", None) if getattr(args, "format", None) else None
     except (UsageError, BuildError) as exc:
         return usage_error(str(getattr(exc, "message", exc)))

@@ -128,9 +128,12 @@ CASES = [
          ["article.md:104: error: blocks nested more than 100 levels deep; flatten the structure"]),
     Case("long word and url", "# T\n\n" + "x" * 3000 + "\n\nhttps://example.com/" + "a/" * 400 + "\n\n`" + "y" * 500 + "`\n", 0, [],
          check=no_fonts_fell_back),
-    # Scripts none of the fonts the build's machines install draws (emoji have Noto Color Emoji).
-    Case("scripts the fonts lack", "# T\n\nAdlam \U0001e900 and Linear B \U00010000.\n", 0,
-         ["article.md:3: warning: 2 character(s) are in no installed font and will print as boxes: \U00010000 (U+10000) \U0001e900 (U+1E900)"]),
+    # Scripts none of the fonts the build's machines install draws (fonts-noto-core has Adlam and
+    # Linear B, not Tangsa or the Khitan small script): an error, nothing written.
+    Case("scripts the fonts lack", "# T\n\nTangsa \U00016a70 and Khitan \U00018b00.\n", 1,
+         ["article.md:3: error: 2 character(s) are in no installed font and would print as boxes: \U00016a70 (U+16A70)"
+          " \U00018b00 (U+18B00); install a font that has them, or set allow_missing_glyphs: true"
+          " (or --allow-missing-glyphs) to print the boxes"]),
     Case("too large", "# T\n\n" + "word " * 900_000 + "\n", 1,
          ["article.md: error: the article is 4.3 MB; the limit is 4 MB: split it into several articles"]),
     Case("control characters and entities", "# T\n\nBell\x07 &copy; &nbsp; &bogus; <b>unclosed <i>tags\n\n"

@@ -1,10 +1,13 @@
 """The article's language in print: its quotation marks and spacing, its long dates, and the few
 words the layouts print themselves (the footer's "Page 2 of 5", "Contents", "Notes", …).
 
-English, French, German, Spanish, Italian, Portuguese and Dutch are known; any other language is
-set as English, and the build says so once per article. Dates come from Babel's CLDR data, in
-the language's long form ("14 mars 2026", "14. März 2026"); English keeps day-month-year
-("14 March 2026") unless the article says ``en-US``.
+English, French, German, Spanish, Italian, Portuguese, Dutch, Russian, Greek, Arabic, Persian,
+Hebrew, Hindi, Chinese (Simplified, and Traditional for ``zh-Hant``, ``zh-TW``, ``zh-HK``) and
+Japanese are known; any other language is set as English, and the build says so once per
+article. Dates come from Babel's CLDR data, in the language's long form ("14 mars 2026",
+"14. März 2026", "2026年3月14日"); English keeps day-month-year ("14 March 2026") unless the
+article says ``en-US``. The footer's page count is a pattern (``page_of``: "Page {page} of
+{pages}", "第 {page} 页，共 {pages} 页"), as word order differs.
 """
 
 from __future__ import annotations
@@ -89,7 +92,75 @@ WORDS: dict[str, dict[str, str]] = {
         "read_online": "Dit hand-out lezen of downloaden:", "qr_alt": "QR-code met een link naar", "download": "Downloaden",
         "booklet": "boekje",
     },
+    "ru": {
+        "page": "Страница", "of": "из", "contents": "Содержание", "notes": "Заметки", "footnotes": "Примечания", "cover": "Обложка",
+        "title_page": "Титульная страница", "start": "Начало содержания", "landmarks": "Ориентиры",
+        "page_list": "Страницы печатной версии", "digital_edition": "Электронная версия",
+        "read_online": "Прочитать или скачать этот материал:", "qr_alt": "QR-код со ссылкой на", "download": "Скачать",
+        "booklet": "брошюра",
+    },
+    "el": {
+        "page": "Σελίδα", "of": "από", "contents": "Περιεχόμενα", "notes": "Σημειώσεις", "footnotes": "Σημειώσεις", "cover": "Εξώφυλλο",
+        "title_page": "Σελίδα τίτλου", "start": "Αρχή περιεχομένου", "landmarks": "Ορόσημα",
+        "page_list": "Σελίδες της έντυπης έκδοσης", "digital_edition": "Ψηφιακή έκδοση",
+        "read_online": "Διαβάστε ή κατεβάστε αυτό το έντυπο:", "qr_alt": "Κωδικός QR με σύνδεσμο προς", "download": "Λήψη",
+        "booklet": "φυλλάδιο",
+    },
+    "ar": {
+        "page": "صفحة", "of": "من", "contents": "المحتويات", "notes": "ملاحظات", "footnotes": "الحواشي", "cover": "الغلاف",
+        "title_page": "صفحة العنوان", "start": "بداية المحتوى", "landmarks": "معالم الكتاب",
+        "page_list": "صفحات النسخة المطبوعة", "digital_edition": "النسخة الرقمية",
+        "read_online": "اقرأ هذه النشرة أو نزّلها:", "qr_alt": "رمز QR يؤدي إلى", "download": "تنزيل",
+        "booklet": "كتيّب",
+    },
+    "fa": {
+        "page": "صفحهٔ", "of": "از", "contents": "فهرست مطالب", "notes": "یادداشت‌ها", "footnotes": "پانوشت‌ها", "cover": "جلد",
+        "title_page": "صفحهٔ عنوان", "start": "آغاز محتوا", "landmarks": "نشانه‌ها",
+        "page_list": "صفحه‌های نسخهٔ چاپی", "digital_edition": "نسخهٔ دیجیتال",
+        "read_online": "این جزوه را بخوانید یا بارگیری کنید:", "qr_alt": "کد QR با پیوند به", "download": "بارگیری",
+        "booklet": "دفترچه",
+    },
+    "he": {
+        "page": "עמוד", "of": "מתוך", "contents": "תוכן העניינים", "notes": "הערות", "footnotes": "הערות שוליים", "cover": "כריכה",
+        "title_page": "עמוד השער", "start": "תחילת התוכן", "landmarks": "ציוני דרך",
+        "page_list": "עמודי הגרסה המודפסת", "digital_edition": "מהדורה דיגיטלית",
+        "read_online": "לקריאה או להורדה של דף זה:", "qr_alt": "קוד QR המוביל אל", "download": "הורדה",
+        "booklet": "חוברת",
+    },
+    "hi": {
+        "page": "पृष्ठ", "of": "/", "contents": "विषय सूची", "notes": "टिप्पणियाँ", "footnotes": "पाद टिप्पणियाँ", "cover": "आवरण",
+        "title_page": "शीर्षक पृष्ठ", "start": "सामग्री का आरंभ", "landmarks": "स्थलचिह्न",
+        "page_list": "मुद्रित संस्करण के पृष्ठ", "digital_edition": "डिजिटल संस्करण",
+        "read_online": "यह हैंडआउट पढ़ें या डाउनलोड करें:", "qr_alt": "इस पते का QR कोड:", "download": "डाउनलोड करें",
+        "booklet": "पुस्तिका",
+    },
+    "zh": {
+        "page": "页", "of": "共", "page_of": "第 {page} 页，共 {pages} 页", "contents": "目录", "notes": "笔记", "footnotes": "注释",
+        "cover": "封面", "title_page": "扉页", "start": "正文开始", "landmarks": "地标",
+        "page_list": "印刷版页码", "digital_edition": "电子版",
+        "read_online": "在线阅读或下载本讲义：", "qr_alt": "二维码，链接到", "download": "下载",
+        "booklet": "小册子",
+    },
+    "zh-Hant": {
+        "page": "頁", "of": "共", "page_of": "第 {page} 頁，共 {pages} 頁", "contents": "目錄", "notes": "筆記", "footnotes": "註釋",
+        "cover": "封面", "title_page": "扉頁", "start": "正文開始", "landmarks": "地標",
+        "page_list": "印刷版頁碼", "digital_edition": "電子版",
+        "read_online": "線上閱讀或下載本講義：", "qr_alt": "QR 碼，連結到", "download": "下載",
+        "booklet": "小冊子",
+    },
+    "ja": {
+        "page": "ページ", "of": "/", "page_of": "{page} / {pages} ページ", "contents": "目次", "notes": "メモ", "footnotes": "注",
+        "cover": "表紙", "title_page": "扉", "start": "本文の始まり", "landmarks": "ランドマーク",
+        "page_list": "印刷版のページ", "digital_edition": "電子版",
+        "read_online": "この資料をオンラインで読む・ダウンロードする：", "qr_alt": "リンク先を示すQRコード：", "download": "ダウンロード",
+        "booklet": "冊子",
+    },
 }  # fmt: skip
+for _words in WORDS.values():  # "Page 2 of 5": where the numbers go, in the language's order
+    _words.setdefault("page_of", f"{_words['page']} {{page}} {_words['of']} {{pages}}")
+
+#: Chinese written in Traditional characters: these tags take the ``zh-Hant`` words.
+TRADITIONAL_CHINESE = {"hant", "tw", "hk", "mo"}
 
 QUOTES: dict[str, tuple[str, str, str, str]] = {
     "en": ("\u201c", "\u201d", "\u2018", "\u2019"),
@@ -99,6 +170,15 @@ QUOTES: dict[str, tuple[str, str, str, str]] = {
     "it": ("\u00ab", "\u00bb", "\u201c", "\u201d"),
     "pt": ("\u00ab", "\u00bb", "\u201c", "\u201d"),
     "nl": ("\u201c", "\u201d", "\u2018", "\u2019"),
+    "ru": ("\u00ab", "\u00bb", "\u201e", "\u201c"),
+    "el": ("\u00ab", "\u00bb", "\u201c", "\u201d"),
+    "ar": ("\u00ab", "\u00bb", "\u2039", "\u203a"),  # logical order: the bidi algorithm mirrors them in right-to-left text
+    "fa": ("\u00ab", "\u00bb", "\u2039", "\u203a"),
+    "he": ("\u201d", "\u201d", "\u2019", "\u2019"),  # CLDR's Hebrew marks
+    "hi": ("\u201c", "\u201d", "\u2018", "\u2019"),
+    "zh": ("\u201c", "\u201d", "\u2018", "\u2019"),
+    "zh-Hant": ("\u300c", "\u300d", "\u300e", "\u300f"),
+    "ja": ("\u300c", "\u300d", "\u300e", "\u300f"),
 }
 
 
@@ -110,16 +190,24 @@ def known(lang: str) -> bool:
     return primary(lang) in WORDS
 
 
+def languages() -> list[str]:
+    """The languages Pressroom sets (their primary subtags)."""
+    return [code for code in WORDS if "-" not in code]
+
+
 @lru_cache(maxsize=64)
 def language(lang: str) -> Language:
     """How an article in ``lang`` (a BCP 47 tag) is set; an unknown language is set as English."""
     code = primary(lang) if known(lang) else "en"
     region = lang.split("-")[1].upper() if "-" in lang and known(lang) else ""
     locale = f"{code}_{region}" if region and _babel_knows(f"{code}_{region}") else code
-    quotes = QUOTES[code]
+    table = code
+    if code == "zh" and TRADITIONAL_CHINESE & {part.lower() for part in lang.split("-")[1:]}:
+        table = "zh-Hant"
+    quotes = QUOTES[table]
     if code == "pt" and region == "BR":
         quotes = QUOTES["en"]
-    return Language(code, locale, quotes, WORDS[code], french_spacing=code == "fr")
+    return Language(code, locale, quotes, WORDS[table], french_spacing=code == "fr")
 
 
 def _babel_knows(locale: str) -> bool:

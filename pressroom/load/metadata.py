@@ -170,6 +170,7 @@ class Metadata:
     fit_pages: int | None = None  # the handout set tighter (within bounds) to fit this many pages
     bibliography: tuple[str, ...] = ()  # BibTeX or CSL JSON files, relative to the article
     csl: str | None = None  # a .csl file beside the article, or a style citeproc-py bundles
+    allow_missing_glyphs: bool = False  # characters no installed font has: a warning, not an error
 
     @property
     def direction(self) -> str:
@@ -512,6 +513,7 @@ FIELDS: dict[str, tuple[str, Checker]] = {
     "fit_pages": ("fit_pages", _whole(1, 99)),
     "bibliography": ("bibliography", _text_list),
     "csl": ("csl", _text),
+    "allow_missing_glyphs": ("allow_missing_glyphs", _bool),
 }
 
 

@@ -42,12 +42,12 @@ def typeset(article: Article, context: RenderContext) -> Article:
     """The article with smart punctuation in every front-matter text the outputs show (title,
     subtitle, short title, summary, event) in its language; a language Pressroom does not know is
     set as English, and the build says so (once for the article)."""
-    from pressroom.convert.language import WORDS, known, smarten
+    from pressroom.convert.language import known, languages, smarten
 
     meta = article.meta
     if not known(meta.lang):
         where = article.key_lines.get("lang")
-        message = f"language '{meta.lang}' is not one Pressroom sets ({', '.join(WORDS)}): dates, quotation marks and printed words are in English"
+        message = f"language '{meta.lang}' is not one Pressroom sets ({', '.join(languages())}): dates, quotation marks and printed words are in English"
         warn(context.warnings, message, article.display_path, where)
 
     def smart(text: str | None) -> str | None:

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -24,7 +25,7 @@ from pressroom.accel.notes_stay import notes_stay_with_calls
 from pressroom.accel.pdf_serialise import fast_pdf_serialisation
 from pressroom.accel.stylesheets import reuse_layout_stylesheets
 from pressroom.convert.markdown import Document, source_line
-from pressroom.load.metadata import Metadata, content_box_mm, css_sides, page_size, to_mm
+from pressroom.load.metadata import ALIASES, FIELDS, Metadata, content_box_mm, css_sides, page_size, to_mm
 from pressroom.load.sandbox import Sandbox
 from pressroom.model import Article, BuildError, Warnings, warn
 from pressroom.render.fetcher import FetchLog, weasyprint_fetcher
@@ -44,7 +45,14 @@ from pressroom.render.fit import (
     tighter_space,
 )
 from pressroom.render.footnotes import keep_notes_with_calls
-from pressroom.render.glyphs import check_glyphs, common_coverage, generated_characters
+from pressroom.render.glyphs import (
+    check_glyphs,
+    chosen_coverage,
+    chosen_families,
+    common_coverage,
+    generated_characters,
+    layout_text,
+)
 from pressroom.render.renderer import process_renderer
 from pressroom.render.svg_fonts import print_svg
 
@@ -412,15 +420,45 @@ def handout_source(
     if measure.warning:
         warn(warnings, measure.warning, article.display_path)
     common = common_coverage(fonts)
-    generated = generated_characters(html, lambda href: layout_stylesheet(href, search_path), lambda ch: ord(ch) in common)
+
+    @cache
+    def chosen() -> frozenset[int]:  # what the installed faces the layouts name draw: read when needed
+        return chosen_coverage(chosen_families(html, lambda href: layout_stylesheet(href, search_path)))
+
+    generated = generated_characters(
+        html, lambda href: layout_stylesheet(href, search_path), lambda ch: ord(ch) in common or ord(ch) in chosen()
+    )
     code = "".join(
         element.text_content()
         for element in document.tree.xpath(
             ".//*[self::code or self::pre or self::kbd or self::samp][not(ancestor::code or ancestor::pre or ancestor::kbd or ancestor::samp)]"
         )
     )
-    check_glyphs(document.text, fonts, article.display_path, lambda text: source_line(article, text), warnings, generated, code)
+    check_glyphs(
+        document.text + layout_text(html),
+        fonts,
+        article.display_path,
+        lambda text: written_line(article, text),
+        warnings,
+        generated,
+        code,
+        chosen=chosen,
+        allow_missing=article.meta.allow_missing_glyphs,
+    )
     return html
+
+
+def written_line(article: Article, text: str) -> int | None:
+    """The first line of the article where ``text`` is written: in the body, else the line of the
+    front-matter key whose value holds it (a title, an author's name)."""
+    line = source_line(article, text)
+    if line is not None:
+        return line
+    for key, key_line in sorted(article.key_lines.items(), key=lambda item: item[1]):
+        field = FIELDS.get(ALIASES.get(key, key))
+        if field is not None and text in str(getattr(article.meta, field[0], "")):
+            return key_line
+    return None
 
 
 def layout_stylesheet(href: str, search_path: tuple[Path, ...]) -> str | None:

@@ -109,6 +109,21 @@ def keep_last_words(value: object) -> str:
     return "\u00a0".join(words)
 
 
+PAGE_FIELDS = re.compile(r"\{(pages?)\}")
+
+
+def page_count(pattern: object) -> Markup:
+    """A page count pattern of the language ("Page {page} of {pages}") as the value of a CSS
+    ``content`` property: its words as strings, ``{page}`` and ``{pages}`` as counters."""
+    parts = []
+    for index, piece in enumerate(PAGE_FIELDS.split(str(pattern))):
+        if index % 2:
+            parts.append(f"counter({piece})")
+        elif piece:
+            parts.append(f'"{css_string(piece)}"')
+    return Markup(" ".join(parts) or '""')
+
+
 URL_BREAK = re.compile(r"(//|[/.\-])")
 
 
@@ -160,6 +175,7 @@ def environment(search_path: tuple[Path, ...]) -> SandboxedEnvironment:
     env.filters["css_string"] = css_string
     env.filters["keep_last_words"] = keep_last_words
     env.filters["url_breaks"] = url_breaks
+    env.filters["page_count"] = page_count
     return env
 
 
