@@ -139,3 +139,14 @@ def test_a_heading_with_a_shortcode_keeps_the_anchor_github_gives_it(tmp_path: P
     assert warnings == []
     heading = doc.headings[0]
     assert heading.text == "Sponsors \u2764\ufe0f" and f'<a href="#{heading.id}">thanks</a>' in doc.epub_html()
+
+
+def test_an_untitled_callout_is_labelled_in_the_article_s_language(tmp_path: Path) -> None:
+    text = '---\nlang: fr\n---\n\n> [!NOTE]\n> Une alerte.\n\n!!! tip\n    Un conseil.\n\n:::warning\nUn avertissement.\n:::\n\n!!! note "Mon titre"\n    Titré.\n'
+    doc, warnings = convert_text(tmp_path, text)
+    assert warnings == []
+    labels = [label for _, label, _ in callouts(doc.epub_html())]
+    assert labels == ["Remarque", "Astuce", "Attention", "Mon titre"]
+    assert "pr-label-" not in doc.epub_html() and "pr-label-" not in doc.print_html
+    english, _ = convert_text(tmp_path, text.replace("lang: fr", "lang: en"))
+    assert [label for _, label, _ in callouts(english.epub_html())] == ["Note", "Tip", "Warning", "Mon titre"]

@@ -31,6 +31,7 @@ KINDS = {
     "note", "tip", "info", "important", "warning", "caution", "danger", "success", "question", "failure", "bug",
     "example", "quote", "abstract", "summary", "seealso", "hint", "attention", "error", "todo", "admonition",
 }  # fmt: skip
+LABEL_MARK = "pr-label-"  # the class marking a callout's generated label (followed by its kind)
 GITHUB_ALERT = re.compile(r"^\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\][ \t]*(?:\n|$)", re.I)
 CONTAINER = re.compile(r"^\s*(?:\{([A-Za-z][\w-]*)\}|([A-Za-z][\w-]*))\s*(?:\[(.*)\]|(.*))$")
 
@@ -52,7 +53,7 @@ def install(md: MarkdownIt) -> None:
     md.core.ruler.after("inline", "emoji_shortcodes", emoji_shortcodes)
     md.add_render_rule("admonition_open", render_admonition_open)
     md.add_render_rule("admonition_close", lambda *_: "</aside>\n")
-    md.add_render_rule("admonition_title_open", lambda *_: '<p class="admonition-title">')
+    md.add_render_rule("admonition_title_open", render_admonition_title_open)
     md.add_render_rule("admonition_title_close", lambda *_: "</p>\n")
 
 
@@ -67,9 +68,13 @@ def _container(params: str) -> tuple[str, str] | None:
     return kind, title
 
 
-def aside(kind: str, title: str, extra: Sequence[str] = ()) -> str:
+def aside(kind: str, title: str, extra: Sequence[str] = (), generated: bool = False) -> str:
+    """A callout's opening; a ``generated`` title (its kind's label) is marked with the class
+    ``pr-label-<kind>`` for the article's language to translate
+    (:func:`pressroom.convert.markdown.translate_labels`, which removes the mark)."""
     classes = " ".join(["admonition", kind, *extra])
-    return f'<aside class="{htmllib.escape(classes)}" role="note">\n<p class="admonition-title">{title}</p>\n'
+    marked = f" {LABEL_MARK}{htmllib.escape(kind)}" if generated else ""
+    return f'<aside class="{htmllib.escape(classes)}" role="note">\n<p class="admonition-title{marked}">{title}</p>\n'
 
 
 def render_container(md: MarkdownIt, tokens: Sequence[Token], index: int) -> str:
@@ -78,7 +83,7 @@ def render_container(md: MarkdownIt, tokens: Sequence[Token], index: int) -> str
     if token.nesting != 1:
         return "</aside>\n"
     kind, title = _container(token.info.strip()) or ("note", "")
-    return aside(kind, md.renderInline(title).strip() if title else label(kind))
+    return aside(kind, md.renderInline(title).strip() if title else label(kind), generated=not title)
 
 
 def render_admonition_open(self: Any, tokens: Sequence[Token], index: int, options: OptionsDict, env: EnvType) -> str:
@@ -91,8 +96,15 @@ def render_admonition_open(self: Any, tokens: Sequence[Token], index: int, optio
     has_title = index + 1 < len(tokens) and tokens[index + 1].type == "admonition_title_open"
     classes = " ".join(["admonition", kind, *extra])
     if has_title:
+        if len(token.info.split()) == 1:  # '!!! tip': the plugin titled it with its kind, a label to translate
+            tokens[index + 1].meta = {"label": kind}
         return f'<aside class="{htmllib.escape(classes)}" role="note">\n'
-    return aside(kind, label(kind), extra)  # '!!! note ""': the kind is still the label
+    return aside(kind, label(kind), extra, generated=True)  # '!!! note ""': the kind is still the label
+
+
+def render_admonition_title_open(self: Any, tokens: Sequence[Token], index: int, options: OptionsDict, env: EnvType) -> str:
+    kind = tokens[index].meta.get("label") if tokens[index].meta else None
+    return f'<p class="admonition-title {LABEL_MARK}{htmllib.escape(kind)}">' if kind else '<p class="admonition-title">'
 
 
 def github_alerts(state: StateCore) -> None:
@@ -119,6 +131,7 @@ def github_alerts(state: StateCore) -> None:
         token.meta = {"tag": kind}
         closer.type, closer.tag = "admonition_close", "aside"
         title_open = Token("admonition_title_open", "p", 1)
+        title_open.meta = {"label": kind}
         title = Token("inline", "", 0)
         title.content, title.children, title.map = label(kind), [], token.map
         tokens[index + 1 : index + 1] = [title_open, title, Token("admonition_title_close", "p", -1)]

@@ -269,3 +269,47 @@ def smarten(text: str, lang: str) -> str:
             out.append(char)
     result = "".join(out)
     return french_spacing(result) if setting.french_spacing else result
+
+
+#: The labels of callouts that have no title of their own (GitHub's alerts, ``!!! note``,
+#: ``:::tip``), by kind, in each language; a kind not listed keeps its English label.
+CALLOUT_LABELS: dict[str, dict[str, str]] = {
+    "fr": {"note": "Remarque", "tip": "Astuce", "important": "Important", "warning": "Attention", "caution": "Prudence",
+           "info": "Info", "danger": "Danger", "example": "Exemple", "question": "Question", "hint": "Indice"},
+    "de": {"note": "Hinweis", "tip": "Tipp", "important": "Wichtig", "warning": "Warnung", "caution": "Vorsicht",
+           "info": "Info", "danger": "Gefahr", "example": "Beispiel", "question": "Frage", "hint": "Hinweis"},
+    "es": {"note": "Nota", "tip": "Consejo", "important": "Importante", "warning": "Advertencia", "caution": "Precaución",
+           "info": "Información", "danger": "Peligro", "example": "Ejemplo", "question": "Pregunta", "hint": "Pista"},
+    "it": {"note": "Nota", "tip": "Suggerimento", "important": "Importante", "warning": "Avviso", "caution": "Attenzione",
+           "info": "Informazioni", "danger": "Pericolo", "example": "Esempio", "question": "Domanda", "hint": "Indizio"},
+    "pt": {"note": "Nota", "tip": "Dica", "important": "Importante", "warning": "Aviso", "caution": "Cuidado",
+           "info": "Informação", "danger": "Perigo", "example": "Exemplo", "question": "Pergunta", "hint": "Pista"},
+    "nl": {"note": "Opmerking", "tip": "Tip", "important": "Belangrijk", "warning": "Waarschuwing", "caution": "Let op",
+           "info": "Info", "danger": "Gevaar", "example": "Voorbeeld", "question": "Vraag", "hint": "Hint"},
+    "ru": {"note": "Примечание", "tip": "Совет", "important": "Важно", "warning": "Предупреждение", "caution": "Осторожно",
+           "info": "Информация", "danger": "Опасность", "example": "Пример", "question": "Вопрос", "hint": "Подсказка"},
+    "el": {"note": "Σημείωση", "tip": "Συμβουλή", "important": "Σημαντικό", "warning": "Προειδοποίηση", "caution": "Προσοχή",
+           "info": "Πληροφορίες", "danger": "Κίνδυνος", "example": "Παράδειγμα", "question": "Ερώτηση", "hint": "Υπόδειξη"},
+    "ar": {"note": "ملاحظة", "tip": "نصيحة", "important": "مهم", "warning": "تحذير", "caution": "تنبيه",
+           "info": "معلومات", "danger": "خطر", "example": "مثال", "question": "سؤال", "hint": "تلميح"},
+    "fa": {"note": "یادداشت", "tip": "نکته", "important": "مهم", "warning": "هشدار", "caution": "احتیاط",
+           "info": "اطلاعات", "danger": "خطر", "example": "مثال", "question": "پرسش", "hint": "راهنمایی"},
+    "he": {"note": "הערה", "tip": "עצה", "important": "חשוב", "warning": "אזהרה", "caution": "זהירות",
+           "info": "מידע", "danger": "סכנה", "example": "דוגמה", "question": "שאלה", "hint": "רמז"},
+    "hi": {"note": "टिप्पणी", "tip": "सुझाव", "important": "महत्वपूर्ण", "warning": "चेतावनी", "caution": "सावधानी",
+           "info": "जानकारी", "danger": "ख़तरा", "example": "उदाहरण", "question": "प्रश्न", "hint": "संकेत"},
+    "zh": {"note": "注意", "tip": "提示", "important": "重要", "warning": "警告", "caution": "小心",
+           "info": "信息", "danger": "危险", "example": "示例", "question": "问题", "hint": "提示"},
+    "zh-Hant": {"note": "注意", "tip": "提示", "important": "重要", "warning": "警告", "caution": "小心",
+                "info": "資訊", "danger": "危險", "example": "範例", "question": "問題", "hint": "提示"},
+    "ja": {"note": "注記", "tip": "ヒント", "important": "重要", "warning": "警告", "caution": "注意",
+           "info": "情報", "danger": "危険", "example": "例", "question": "質問", "hint": "ヒント"},
+}  # fmt: skip
+
+
+def callout_label(kind: str, lang: str, english: str) -> str:
+    """The label of an untitled callout of ``kind`` in ``lang`` (``english`` when the language
+    or the kind has none of its own)."""
+    code = primary(lang) if known(lang) else "en"
+    table = "zh-Hant" if code == "zh" and TRADITIONAL_CHINESE & {part.lower() for part in lang.split("-")[1:]} else code
+    return CALLOUT_LABELS.get(table, {}).get(kind, english)

@@ -541,6 +541,21 @@ def add_summaries(root: lxml.html.HtmlElement, lang: str) -> None:
         details.insert(0, summary)
 
 
+def translate_labels(root: lxml.html.HtmlElement, lang: str) -> None:
+    """The label of a callout that has no title of its own, in the article's language
+    ("Remarque", "Hinweis", "ملاحظة"); the mark the parser left on it is removed."""
+    from pressroom.convert.dialects import LABEL_MARK, label
+    from pressroom.convert.language import callout_label
+
+    for title in root.xpath(f"//*[contains(@class, '{LABEL_MARK}')]"):
+        classes = title.get("class", "").split()
+        marks = [c for c in classes if c.startswith(LABEL_MARK)]
+        title.set("class", " ".join(c for c in classes if not c.startswith(LABEL_MARK)))
+        if marks and len(title) == 0:
+            kind = marks[0][len(LABEL_MARK) :]
+            title.text = callout_label(kind, lang, label(kind))
+
+
 def wrap_figures(root: lxml.html.HtmlElement) -> None:
     """An image alone in its paragraph becomes a ``<figure>`` captioned by its title or alt text."""
     for paragraph in list(root.iter("p")):
@@ -865,6 +880,7 @@ def convert(article: Article, sandbox: Sandbox, warnings: Warnings, prefix: str 
     aliases = fix_ids(root)
     insert_toc(root)
     add_summaries(root, article.meta.lang)
+    translate_labels(root, article.meta.lang)
     fix_links(root, article, warnings, aliases)
     images = ImageResolver(article, sandbox, warnings, prefix).resolve_all(root, lambda src: locate_reference(article, src))
     wrap_figures(root)
