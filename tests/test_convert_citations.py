@@ -30,12 +30,30 @@ def test_citations_link_to_the_references_in_the_style(tmp_path: Path) -> None:
     assert warnings == ["doc.md:7: warning: citation @nobody is not in the bibliography; printed as written"]
     html = doc.epub_html()
     assert '<a class="citation" href="#ref-doe99" role="doc-biblioref">(Doe, 1999, p. 33; Smith and Roe, 2004)</a>' in html
-    assert 'and see <a class="citation" href="#ref-doe99" role="doc-biblioref">(Doe, 1999)</a>.' in html
+    assert 'and <a class="citation" href="#ref-doe99" role="doc-biblioref">(see Doe, 1999)</a>.' in html
     assert "Missing [@nobody]; mail" in html and "@someone" in html
     assert '<section class="references" role="doc-bibliography" aria-label="References">' in html
-    assert '<li id="ref-doe99">Doe, J. (1999) <i>A Book about Things</i>. Pub House.</li>' in html
-    assert '<li id="ref-smith04">Smith, J. and Roe, R. (2004) “An Article”, <i>Journal of Stuff</i>, 12, pp. 1–10.</li>' in html
+    # BibTeX titles become sentence case, as CSL (and Pandoc) expect; en-US puts the comma inside the quotes
+    assert '<li id="ref-doe99">Doe, J. (1999) <i>A book about things</i>. Pub House.</li>' in html
+    assert '<li id="ref-smith04">Smith, J. and Roe, R. (2004) “An Article,” <i>Journal of Stuff</i>, 12, pp. 1–10.</li>' in html
     assert [h.text for h in doc.headings][-1] == "References"
+
+
+def test_in_text_citations_and_the_year_alone(tmp_path: Path) -> None:
+    text = "---\ntitle: T\nbibliography: refs.bib\n---\n@doe99 [p. 3] said so, as @doe99 did [-@doe99].\n\nNot @someone, a@doe99.com, `@doe99` or [@doe99 site](https://x.org).\n"
+    doc, warnings = convert_text(tmp_path, text, {"refs.bib": BIBTEX})
+    html = doc.epub_html()
+    assert warnings == []
+    assert html.count('class="citation"') == 3
+    assert (
+        'role="doc-biblioref">Doe (1999, p. 3)</a> said so, as <a' in html
+        and ">Doe (1999)</a> did <a" in html
+        and ">(1999)</a>.</p>" in html
+    )
+    assert (
+        'Not @someone, <a href="mailto:a@doe99.com">a@doe99.com</a>, <code>@doe99</code> or <a href="https://x.org">@doe99 site</a>.'
+        in html
+    )
 
 
 def test_references_go_where_the_article_puts_them(tmp_path: Path) -> None:
@@ -58,6 +76,11 @@ def test_without_a_bibliography_brackets_stay_text(tmp_path: Path) -> None:
             "bibliography: refs.txt",
             {"refs.txt": b"x"},
             "doc.md:3: error: bibliography 'refs.txt' must be BibTeX (.bib) or CSL JSON (.json)",
+        ),
+        (
+            "bibliography: refs.bib",
+            {"refs.bib": b"@book{ok, title = {T}}\n@book{x,\n title = {open\n"},
+            "doc.md:3: error: bibliography 'refs.bib' cannot be read: line 2: in @book{x, …}: '{' is never closed",
         ),
         (
             "bibliography: refs.bib\ncsl: nosuch",
@@ -89,7 +112,7 @@ def test_the_epub_and_the_handout_carry_the_references(tmp_path: Path) -> None:
     assert run.code == 0, run.err
     assert_epubcheck_clean(tmp_path / "out" / "article.epub")
     printed = " ".join(" ".join(pdf_text(tmp_path / "out" / "article.pdf")).split())
-    assert "(Doe, 1999, p. 33; Smith and Roe, 2004)" in printed and "Doe, J. (1999) A Book about Things. Pub House." in printed
+    assert "(Doe, 1999, p. 33; Smith and Roe, 2004)" in printed and "Doe, J. (1999) A book about things. Pub House." in printed
 
 
 def test_a_changed_bibliography_rebuilds_the_article(tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from pressroom.convert import dialects
-from pressroom.convert.citations import citation_rule
+from pressroom.convert.citations import citation_rule, narrative_rule
 from pressroom.convert.language import french_spacing, language
 
 if TYPE_CHECKING:
@@ -108,6 +108,7 @@ def parser() -> MarkdownIt:
         md.add_render_rule(name, render_math)
     md.inline.ruler.before("entity", "control_reference", control_reference)
     md.inline.ruler.before("link", "citation", citation_rule)
+    md.inline.ruler.before("link", "citation_in_text", narrative_rule)
     md.block.ruler.before("table", "abbreviation", abbreviation_definition, {"alt": ["paragraph"]})
     md.block.ruler.before("html_block", "markdown_in_html", markdown_in_html, {"alt": ["paragraph", "reference", "blockquote"]})
     md.core.ruler.after("block", "table_like", remember_table_like)
