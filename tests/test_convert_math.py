@@ -62,6 +62,19 @@ def test_every_delimiter_becomes_mathml_with_its_latex(tmp_path: Path) -> None:
     assert "data-print-math" not in doc.epub_html()
 
 
+def test_a_displayed_formula_written_inside_a_paragraph_is_displayed_there(tmp_path: Path) -> None:
+    text = "So \\[E = mc^2\\] holds, and\n\\[\\int_0^1 x\\,dx\n= \\tfrac12\\] too; \\[1\\] and \\[citation needed\\] are brackets.\n"
+    doc, warnings = convert_text(tmp_path, text)
+    assert warnings == []
+    tree = etree.fromstring(f"<div>{doc.epub_html()}</div>")
+    [paragraph] = tree.findall("p")  # the formulas stay in the paragraph, as blocks of it
+    assert [(math.getparent().tag, math.getparent().get("class"), math.get("display")) for math in paragraph.iter(f"{M}math")] == [
+        ("span", "math display", "block")
+    ] * 2
+    assert alttexts(doc.epub_html()) == ["E = mc^2", "\\int_0^1 x\\,dx\n= \\tfrac12"]
+    assert "too; [1] and [citation needed] are brackets." in "".join(paragraph.itertext())
+
+
 def test_print_shows_each_formula_as_an_svg_on_the_baseline(tmp_path: Path) -> None:
     doc, _ = convert_text(tmp_path, "Text $x_1$ and $\\int_0^1 f$.\n")
     page = lxml.html.fragment_fromstring(doc.print_html, create_parent="div")

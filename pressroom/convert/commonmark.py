@@ -96,13 +96,14 @@ def parser() -> MarkdownIt:
     # \{, \\, _ and * inside them are LaTeX, not Markdown.
     dollarmath_plugin(md, allow_space=False, allow_digits=False, double_inline=True, allow_labels=True)
     texmath_plugin(md, delimiters="brackets")
+    md.inline.ruler.before("escape", "math_display_in_text", display_math_in_text)
     amsmath_plugin(md)
     # An environment starts a block of its own; a line starting with \begin{bmatrix} inside a
     # paragraph (a matrix in a multi-line $…$) must not end the paragraph.
     from mdit_py_plugins.amsmath import amsmath_block
 
     md.block.ruler.at("amsmath", amsmath_block, {"alt": ["blockquote", "list", "footnote_def"]})
-    for name in ("math_inline", "math_inline_double"):
+    for name in ("math_inline", "math_inline_double", "math_display_in_text"):
         md.add_render_rule(name, render_math)
     for name in ("math_block", "math_block_label", "math_block_eqno", "amsmath"):
         md.add_render_rule(name, render_math)
@@ -358,12 +359,36 @@ def markdown_in_html(state: StateBlock, start: int, end: int, silent: bool) -> b
 MATH_BLOCKS = {"math_block", "math_block_label", "math_block_eqno", "amsmath"}  # $$…$$ inside a paragraph stays inline
 
 
+#: ``\[…\]`` inside a paragraph; what is inside must look like a formula (a command, a script, an
+#: operator), so escaped brackets (``\[1\]``, ``\[citation needed\]``) stay brackets.
+DISPLAY_IN_TEXT = re.compile(r"\\\[(?P<latex>(?:[^\\]|\\(?!\]))+?)\\\]", re.S)
+LOOKS_LIKE_MATH = re.compile(r"[\\^_=+<>{}|]|\d\s*[-*/]\s*\d")
+
+
+def display_math_in_text(state: StateInline, silent: bool) -> bool:
+    r"""``\[…\]`` written inside a paragraph: a displayed formula there (the block rule of
+    texmath only finds one on lines of its own)."""
+    if not state.src.startswith("\\[", state.pos):
+        return False
+    match = DISPLAY_IN_TEXT.match(state.src, state.pos)
+    if not match or not LOOKS_LIKE_MATH.search(match.group("latex")):
+        return False
+    if not silent:
+        token = state.push("math_display_in_text", "math", 0)
+        token.content = match.group("latex")
+        token.markup = "\\["
+    state.pos = match.end()
+    return True
+
+
 def render_math(self: Any, tokens: Sequence[Token], index: int, options: OptionsDict, env: EnvType) -> str:
     """A formula's LaTeX, kept for :mod:`.math` (which makes MathML and SVG of it)."""
     token = tokens[index]
     latex = token.content
     if token.type in {"math_block_label", "math_block_eqno"} and token.info:
         latex = f"{latex.rstrip()} \\tag{{{token.info}}}"
+    if token.type == "math_display_in_text":  # displayed, but inside the paragraph's <p>
+        return f'<span class="math-tex math-display">{htmllib.escape(latex, quote=False)}</span>'
     return math_placeholder(latex, token.type in MATH_BLOCKS)
 
 

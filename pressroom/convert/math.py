@@ -1,8 +1,10 @@
 """Formulas: LaTeX written in the Markdown becomes MathML for the EPUB and the web edition, and a
 vector SVG drawn with STIX Two Math for the printed handout (WeasyPrint does not lay out MathML).
 
-The parser (:mod:`.commonmark`) leaves each formula as ``<span class="math-tex">`` (in the text)
-or ``<div class="math-tex math-display">`` (a block of its own) holding the LaTeX source. Here,
+The parser (:mod:`.commonmark`) leaves each formula as ``<span class="math-tex">`` (in the text),
+``<div class="math-tex math-display">`` (a block of its own) or ``<span class="math-tex
+math-display">`` (``\\[…\\]`` inside a paragraph: displayed, within the ``<p>``) holding the LaTeX
+source. Here,
 after sanitising, each becomes ``<span class="math">`` / ``<div class="math display">`` around
 a MathML ``<math>`` element whose ``alttext`` is the LaTeX; the SVG for print travels in an
 attribute of that wrapper (:data:`PRINT_MATH`) and replaces the ``<math>`` element only in the
@@ -118,6 +120,7 @@ def convert_formulas(root: lxml.html.HtmlElement, report: Callable[[str, str], N
     found = converted = 0
     for holder in list(root.xpath(f".//*[contains(concat(' ', normalize-space(@class), ' '), ' {PLACEHOLDER} ')]")):
         display = "math-display" in (holder.get("class") or "").split()
+        block = display and holder.tag == "div"  # else \[…\] inside a paragraph: a span shown as a block
         latex = holder.text_content()
         found += 1
         try:
@@ -125,19 +128,19 @@ def convert_formulas(root: lxml.html.HtmlElement, report: Callable[[str, str], N
         except MathError as exc:
             report(latex, str(exc))
             holder.clear()  # keeps the tail
-            holder.tag = "pre" if display else "code"
+            holder.tag = "pre" if block else "code"
             holder.set("class", "math-error")
-            if display:
+            if block:
                 code = etree.SubElement(holder, "code")
                 code.text = latex.strip("\n")
             else:
-                holder.text = f"${latex}$"
+                holder.text = f"\\[{latex}\\]" if display else f"${latex}$"
             continue
         converted += 1
         tail = holder.tail
         holder.clear()
         holder.tail = tail
-        holder.tag = "div" if display else "span"
+        holder.tag = "div" if block else "span"
         holder.set("class", "math display" if display else "math")
         data = base64.b64encode(formula.svg.encode("utf-8")).decode("ascii")
         holder.set(PRINT_MATH, f"{formula.width:.3f} {formula.height:.3f} {formula.depth:.3f} data:image/svg+xml;base64,{data}")
