@@ -178,6 +178,21 @@ def epub_xml(path: Path, name: str) -> etree._Element:
     return etree.fromstring(epub_file(path, name))
 
 
+def empty_paragraphs(path: Path) -> list[str]:
+    """The paragraphs of an EPUB's XHTML files that show nothing (no text, no image or formula)."""
+    from pressroom.convert.markdown import SHOWN_WITHOUT_TEXT
+
+    found = []
+    with zipfile.ZipFile(path) as epub:
+        for name in (name for name in epub.namelist() if name.endswith(".xhtml")):
+            root = etree.fromstring(epub.read(name))
+            for paragraph in root.iter("{http://www.w3.org/1999/xhtml}p"):
+                inside = (etree.QName(e).localname for e in paragraph.iterdescendants() if isinstance(e.tag, str))
+                if not "".join(paragraph.itertext()).strip() and not any(tag in SHOWN_WITHOUT_TEXT for tag in inside):
+                    found.append(f"{name}:{paragraph.sourceline}: {etree.tostring(paragraph, encoding='unicode')[:80]}")
+    return found
+
+
 def epub_text(path: Path, name: str = "EPUB/chapter.xhtml") -> str:
     root = epub_xml(path, name)
     return " ".join("".join(root.itertext()).split())

@@ -258,6 +258,21 @@ def test_heading_ids_and_links_as_github_makes_them(tmp_path: Path) -> None:
     assert warnings == []
 
 
+def test_paragraphs_with_nothing_to_show_are_taken_out_keeping_their_ids(tmp_path: Path) -> None:
+    text = (
+        "Intro.\n\n<p></p>\n\n<p>  </p>\n\n<p><br></p>\n\n<p><script>x</script></p>\n\n<span><script>x</script></span>\n\n"
+        '<object data="x.swf"></object>\n\n<a id="top"></a>\n\n<p id="here"></p>\n\n'
+        "$x^2$\n\nLast [up](#top) and [here](#here).\n"
+    )
+    doc, _ = convert_text(tmp_path, text)
+    tree = etree.fromstring(f"<div>{doc.epub_html()}</div>")
+    paragraphs = ["".join(p.itertext()).strip() or etree.tostring(p[0]).decode()[:20] for p in tree.iter("p")]
+    assert paragraphs[0] == "Intro." and paragraphs[-1] == "Last up and here."
+    assert paragraphs[1:-1] == ["x2"]  # a formula alone stays
+    assert [a.get("id") for a in tree.findall("a")] == ["top", "here"]  # the anchors stay where the paragraphs were
+    assert 'href="#top"' in doc.epub_html() and 'href="#here"' in doc.epub_html()
+
+
 def test_markdown_inside_html_blocks_and_details_without_a_summary(tmp_path: Path) -> None:
     doc, _ = convert_text(
         tmp_path,

@@ -1,6 +1,6 @@
 """Real Markdown documents (tests/corpus/, sources and licences in SOURCES.md) build cleanly:
-no Markdown syntax left in the printed text, no dead internal link, EPUBCheck silent, DAISY Ace
-silent.
+no Markdown syntax left in the printed text, no dead internal link, no empty paragraph,
+EPUBCheck silent, DAISY Ace silent.
 
 All thirteen are built by one command (``-j 2``), once for the module: ~20 s. Ace then checks all
 thirteen EPUBs in one Node process sharing one Chromium (``ace_many.js``; ace-cli takes one EPUB a
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import lxml.etree as etree
 import pytest
-from helpers import ace_reports, ace_violations, assert_epubcheck_clean, node_tool, pdf_text, run_cli, start_ace
+from helpers import ace_reports, ace_violations, assert_epubcheck_clean, empty_paragraphs, node_tool, pdf_text, run_cli, start_ace
 
 CORPUS = Path(__file__).parent / "corpus"
 DOCUMENTS = sorted(path.name for path in CORPUS.glob("*.md") if path.name != "SOURCES.md")
@@ -92,6 +92,7 @@ def test_document_builds_cleanly(built: tuple[Path, list[str]], ace_checked: Cal
     printed = "\n".join(pdf_text(out / f"{stem}.pdf"))
     assert "<details" not in printed and "](#" not in printed
     assert_epubcheck_clean(out / f"{stem}.epub")
+    assert empty_paragraphs(out / f"{stem}.epub") == []
 
 
 @pytest.mark.parametrize("name", DOCUMENTS)

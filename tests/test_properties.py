@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 import pypdf
-from helpers import assert_epubcheck_clean, run_cli
+from helpers import assert_epubcheck_clean, empty_paragraphs, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -189,7 +189,7 @@ MIXED_EXAMPLES = int(os.environ.get("PRESSROOM_PROPERTY_EXAMPLES", "12"))
 def test_raw_html_mixed_with_markdown_gives_a_clean_epub_or_a_clear_error(documents: list[str]) -> None:
     """Documents mixing raw HTML blocks (div, details with and without summary, tables, spans,
     line breaks, comments) with Markdown (lists, headings, emphasis, links, code, footnotes,
-    tables): each EPUB passes EPUBCheck with no message, or the article fails with a
+    tables): each EPUB passes EPUBCheck with no message and has no empty paragraph, or the article fails with a
     ``path:line: error:`` — never an internal error. Several documents go through one build to
     keep the run short; derandomised so every run checks the same documents."""
     with tempfile.TemporaryDirectory() as folder:
@@ -208,3 +208,4 @@ def test_raw_html_mixed_with_markdown_gives_a_clean_epub_or_a_clear_error(docume
             assert epub.exists() != failed, run.err
             if epub.exists():
                 assert_epubcheck_clean(epub)
+                assert empty_paragraphs(epub) == []

@@ -575,6 +575,56 @@ def wrap_figures(root: lxml.html.HtmlElement) -> None:
             figcaption.text = caption
 
 
+#: Elements that show something without text.
+SHOWN_WITHOUT_TEXT = {
+    "img",
+    "svg",
+    "math",
+    "video",
+    "audio",
+    "picture",
+    "object",
+    "embed",
+    "input",
+    "canvas",
+    "iframe",
+    "hr",
+    "meter",
+    "progress",
+}
+
+
+def remove_empty_paragraphs(root: lxml.html.HtmlElement) -> None:
+    """A paragraph with nothing to show (an author's ``<p></p>`` or ``<p><br></p>``, one whose
+    only content the sanitiser removed, a ``<p><a id="top"></a></p>``) is taken out: e-readers
+    and the handout would print an empty line. Ids in it stay, on empty anchors where it was."""
+    for paragraph in list(root.iter("p")):
+        if "".join(paragraph.itertext()).strip():
+            continue
+        inside = [element for element in paragraph.iterdescendants() if isinstance(element.tag, str)]
+        if any(etree.QName(element).localname in SHOWN_WITHOUT_TEXT for element in inside):
+            continue
+        anchors = []
+        for element in [paragraph, *inside]:
+            if element.get("id"):
+                anchor = lxml.html.Element("a", {"id": element.get("id")})
+                anchors.append(anchor)
+        parent = paragraph.getparent()
+        if parent is None:
+            continue
+        index = parent.index(paragraph)
+        tail = paragraph.tail
+        parent.remove(paragraph)
+        for offset, anchor in enumerate(anchors):
+            parent.insert(index + offset, anchor)
+        if tail:
+            before = parent[index + len(anchors) - 1] if index + len(anchors) > 0 else None
+            if before is not None:
+                before.tail = (before.tail or "") + tail
+            else:
+                parent.text = (parent.text or "") + tail
+
+
 def mark_tables(root: lxml.html.HtmlElement) -> None:
     """Header cells say what they head (column in a head row, row when first in a body row)."""
     for cell in root.iter("th"):
@@ -884,6 +934,7 @@ def convert(article: Article, sandbox: Sandbox, warnings: Warnings, prefix: str 
     fix_links(root, article, warnings, aliases)
     images = ImageResolver(article, sandbox, warnings, prefix).resolve_all(root, lambda src: locate_reference(article, src))
     wrap_figures(root)
+    remove_empty_paragraphs(root)
     mark_tables(root)
     if prefix:
         prefix_ids(root, prefix)
