@@ -362,7 +362,7 @@ MATH_BLOCKS = {"math_block", "math_block_label", "math_block_eqno", "amsmath"}  
 #: ``\[…\]`` inside a paragraph; what is inside must look like a formula (a command, a script, an
 #: operator), so escaped brackets (``\[1\]``, ``\[citation needed\]``) stay brackets.
 DISPLAY_IN_TEXT = re.compile(r"\\\[(?P<latex>(?:[^\\]|\\(?!\]))+?)\\\]", re.S)
-LOOKS_LIKE_MATH = re.compile(r"[\\^_=+<>{}|]|\d\s*[-*/]\s*\d")
+LOOKS_LIKE_MATH = re.compile(r"\\[A-Za-z]|[\^_=+<>{}|]|\d\s*[-*/]\s*\d")
 
 
 def display_math_in_text(state: StateInline, silent: bool) -> bool:
