@@ -91,6 +91,8 @@ def parser() -> MarkdownIt:
     admon_plugin(md)
     dialects.install(md)  # callouts of every dialect, emoji shortcodes
     gfm_autolink_plugin(md)
+    md.inline.ruler.before("emphasis", "email_underscore", email_underscore)
+    md.inline.ruler.before("gfm_autolink_protocol", "ftp_autolink", ftp_autolink)
     # Formulas: $…$ and $$…$$ (not "$5 or $6": no digit after the closing dollar, no space inside
     # the delimiters), \(…\) and \[…\], \begin{align}… environments. Found by the parser, so
     # \{, \\, _ and * inside them are LaTeX, not Markdown.
@@ -351,6 +353,50 @@ def markdown_in_html(state: StateBlock, start: int, end: int, silent: bool) -> b
     token.content = closing + "\n"
     token.map = [close, close + 1]
     state.line = close + 1
+    return True
+
+
+# --- GitHub's autolinks: what mdit-py-plugins' misses ------------------------------------------
+
+#: From a "_" inside an e-mail address's local part to the domain: "c_d@a.b" in "a.b-c_d@a.b".
+EMAIL_REST = re.compile(r"_[A-Za-z0-9.+_-]*@[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+")
+LOCAL_PART = re.compile(r"(?:^|[\s*_~(])[A-Za-z0-9.+-][A-Za-z0-9.+_-]*$")
+#: An ftp:// URL from its "://" (GitHub links ftp:// as it links http://), less trailing punctuation.
+FTP_REST = re.compile(r"://[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+[^\s<]*")
+
+
+def email_underscore(state: StateInline, silent: bool) -> bool:
+    """A "_" inside an e-mail address's local part is a letter of it, not emphasis, so the
+    address is linked whole (mdit-py-plugins finds the local part in the text before the "@",
+    which a "_" taken for emphasis would have cut)."""
+    if state.src[state.pos] != "_" or state.linkLevel > 0 or not LOCAL_PART.search(state.pending):
+        return False
+    if not EMAIL_REST.match(state.src, state.pos, state.posMax):
+        return False
+    if not silent:
+        state.pending += "_"
+    state.pos += 1
+    return True
+
+
+def ftp_autolink(state: StateInline, silent: bool) -> bool:
+    """A bare ``ftp://host/path`` is a link, as on GitHub."""
+    if state.src[state.pos] != ":" or state.linkLevel > 0 or not re.search(r"(?:^|[\s*_~(])ftp$", state.pending):
+        return False
+    match = FTP_REST.match(state.src, state.pos, state.posMax)
+    if not match:
+        return False
+    rest = re.sub(r"[?!.,:*_~'\"]+$", "", match.group())
+    if rest.endswith(")") and rest.count(")") > rest.count("("):
+        rest = rest[:-1]
+    if silent:
+        return False  # as mdit-py-plugins' autolinks: no link inside a link's text
+    url = "ftp" + rest
+    state.pending = state.pending[:-3]
+    state.push("link_open", "a", 1).attrs = {"href": state.md.normalizeLink(url)}
+    state.push("text", "", 0).content = url
+    state.push("link_close", "a", -1)
+    state.pos += len(rest)
     return True
 
 

@@ -65,7 +65,7 @@ ALLOWED_ATTRIBUTES = {
 ALIGNED = ("div", "p", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "img")  # align="center", as READMEs write
 for _tag in ALIGNED:
     ALLOWED_ATTRIBUTES[_tag] = ALLOWED_ATTRIBUTES.get(_tag, set()) | {"align"}
-URL_SCHEMES = {"http", "https", "mailto", "tel", "data", "file"}  # file: is kept so that it is refused by name
+URL_SCHEMES = {"http", "https", "ftp", "mailto", "tel", "data", "file"}  # file: is kept so that it is refused by name
 # Nothing that sizes or positions boxes: an inline width or margin could push text off the page.
 # ``width`` passes only to be checked at once: kept on images as a safe size (image_sizes.py),
 # removed from everything else.
