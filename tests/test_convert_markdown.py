@@ -258,6 +258,11 @@ def test_heading_ids_and_links_as_github_makes_them(tmp_path: Path) -> None:
     assert warnings == []
 
 
+def test_a_line_break_opportunity_stays_empty(tmp_path: Path) -> None:
+    doc, _ = convert_text(tmp_path, "0 0 <wbr> 0 and long<wbr>word <em>x</em>\n")
+    assert "<p>0 0 <wbr/> 0 and long<wbr/>word <em>x</em></p>" in doc.epub_html()
+
+
 def test_paragraphs_with_nothing_to_show_are_taken_out_keeping_their_ids(tmp_path: Path) -> None:
     text = (
         "Intro.\n\n<p></p>\n\n<p>  </p>\n\n<p><br></p>\n\n<p><script>x</script></p>\n\n<span><script>x</script></span>\n\n"

@@ -345,8 +345,30 @@ def parse_fragment(html: str) -> lxml.html.HtmlElement:
     return lxml.html.fragment_fromstring(html or "", create_parent="div")
 
 
+#: Void elements of HTML5 that lxml's HTML parser (libxml2) reads as containers: "a <wbr> b"
+#: came out as <wbr> b</wbr>, invalid XHTML.
+VOID_UNKNOWN_TO_LXML = {"wbr", "source", "track", "embed"}
+
+
+def empty_void_element(element: lxml.html.HtmlElement) -> None:
+    """Move what lxml put inside a void element out after it."""
+    parent = element.getparent()
+    children = list(element)
+    tail = element.tail
+    element.tail, element.text = element.text, None
+    index = parent.index(element)
+    for offset, child in enumerate(children, start=1):
+        parent.insert(index + offset, child)
+    last = children[-1] if children else element
+    last.tail = (last.tail or "") + (tail or "") or None
+
+
 def repair_content_model(root: lxml.html.HtmlElement) -> None:
-    """Make the tree valid XHTML: no blocks inside phrasing elements, no orphaned list items."""
+    """Make the tree valid XHTML: no blocks inside phrasing elements, no orphaned list items,
+    void elements empty."""
+    for element in list(root.iter(*VOID_UNKNOWN_TO_LXML)):
+        if element.text or len(element):
+            empty_void_element(element)
     for element in reversed(list(root.iter())):
         if element is root or not isinstance(element.tag, str):
             continue
