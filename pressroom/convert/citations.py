@@ -343,11 +343,17 @@ def _author_form(marked: str, mode: str) -> str | None:
     return author.replace(NAMES[0], "").replace(NAMES[1], "") + " " + rest
 
 
+#: Attributes that format text, left out of sort keys.
+FORMATTING = ("font-style", "font-variant", "font-weight", "text-decoration", "vertical-align", "quotes")
+
+
 def _sort_by_family_names(root: etree._Element) -> None:
     """Sort keys rendered by macros read every name family name first (CSL: sorting uses
-    ``name-as-sort-order="all"``); citeproc-py keeps a name's own ``name-as-sort-order="first"``,
-    so "Berger, M., and J. Oliger" sorted before "Berger, M., and P. Colella". Each such macro
-    (and the macros it calls) gets a copy for sorting, its names in sort order."""
+    ``name-as-sort-order="all"``) and are plain text; citeproc-py keeps a name's own
+    ``name-as-sort-order="first"`` (so "Berger, M., and J. Oliger" sorted before "Berger, M.,
+    and P. Colella") and compares the formatted output (an entry without author, its title in
+    italics or quotation marks standing in, sorted before or after all others). Each such macro
+    (and the macros it calls) gets a copy for sorting, its names in sort order, unformatted."""
     from copy import deepcopy
 
     csl = "{http://purl.org/net/xbiblio/csl}"
@@ -361,6 +367,10 @@ def _sort_by_family_names(root: etree._Element) -> None:
             macro.set("name", copies[name])
             for element in macro.iter(f"{csl}name"):
                 element.set("name-as-sort-order", "all")
+            for element in macro.iter():  # a key is text: citeproc-py would compare "<i>Title" and "“Title"
+                for formatting in FORMATTING:
+                    if formatting in element.attrib:
+                        del element.attrib[formatting]
             for element in macro.iter():
                 if (called := element.get("macro")) in macros:
                     element.set("macro", copy_of(str(called)))
