@@ -13,7 +13,7 @@ import gc
 import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -122,13 +122,15 @@ def build_article(
 
 
 @contextmanager
-def article_guard(result: ArticleResult, clock: Stopwatch) -> Iterator[None]:
+def article_guard(result: ArticleResult, clock: Stopwatch, collect: bool = True) -> Iterator[None]:
     """Run one article's stages (collector paused) so that whatever they raise becomes the
     article's diagnostics in ``result``, and a failed article keeps no outputs. Only Ctrl-C and
-    SIGTERM pass through. The same guard serves this process, ``-j`` workers and cluster workers."""
+    SIGTERM pass through. The same guard serves this process, ``-j`` workers and cluster workers;
+    a cluster client, which only writes what came back, leaves the collector alone
+    (``collect=False``)."""
     source = result.source
     try:
-        with process_renderer().collector_paused():
+        with process_renderer().collector_paused() if collect else nullcontext():
             yield
     except (KeyboardInterrupt, SystemExit, GeneratorExit):
         raise
@@ -197,12 +199,21 @@ def keep_outputs(
 
 
 def record(
-    result: ArticleResult, clock: Stopwatch, cache: BuildCache, out_dir: Path, formats: tuple[str, ...], key: str, reads: Iterable[str]
+    result: ArticleResult,
+    clock: Stopwatch,
+    cache: BuildCache,
+    out_dir: Path,
+    formats: tuple[str, ...],
+    key: str,
+    reads: Iterable[str],
+    known: Mapping[str, str] | None = None,
 ) -> None:
     """Store the cache entry of an article whose outputs were just written (a failure to store
-    it is a warning: the next build builds the article again)."""
+    it is a warning: the next build builds the article again). ``known``: the digests of files
+    whose bytes the build used, by path (a cluster client hashed what it sent), not hashed again."""
+    known = known or {}
     with clock("write"):
-        read_digests = {path: None if "://" in path else file_digest(Path(path)) for path in reads}
+        read_digests = {path: None if "://" in path else known.get(path) or file_digest(Path(path)) for path in reads}
         writes = {str(p): stamp(p) for p in result.outputs}
         try:
             result.removed += cache.store(
@@ -306,8 +317,9 @@ def build_article_if_cached(
     warnings: list[Diagnostic] = []
     try:
         own_project = project_for(source, project, warnings)
-        key = cache.key(source, cache_settings(own_project, formats, overrides), own_project.layout_search_path)
-        entry = cache.lookup(source, out_dir, formats, key)
+        digest = file_digest(source)  # read once: for the key, and as the entry's first read
+        key = cache.key(source, cache_settings(own_project, formats, overrides), own_project.layout_search_path, digest)
+        entry = cache.lookup(source, out_dir, formats, key, {str(source): digest})
     except Exception:
         return None
     if entry is None:
