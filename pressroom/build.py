@@ -109,7 +109,7 @@ def _real_folder(folder: Path) -> Path:
     return seen[0]
 
 
-def _search_path(project: Project) -> tuple[Path, ...]:
+def search_path_of(project: Project) -> tuple[Path, ...]:
     """``project.layout_search_path`` (a ``stat`` and a ``resolve`` per folder), taken once per
     second for the cache lookups of one build."""
     key = (project.root, project.layouts_dir)
@@ -259,7 +259,7 @@ def recorded_reads(source: Path, reads: Iterable[str], search_path: tuple[Path, 
     """The files a cache entry must check again: the source and what the build read, less the
     layouts and fonts (the cache key already covers every file below the layout folders, and
     hashing megabytes of fonts would slow every no-op build down)."""
-    folders = [str(folder.resolve()) + os.sep for folder in search_path]
+    folders = [str(folder) + os.sep for folder in search_path]  # resolved already (layout_search_path)
     kept = [str(source)] + [path for path in reads if not any(path.startswith(folder) for folder in folders)]
     return list(dict.fromkeys(kept))
 
@@ -346,7 +346,7 @@ def build_article_if_cached(
     try:
         own_project = project_for(source, project, warnings)
         digest = file_digest(source)  # read once: for the key, and as the entry's first read
-        key = cache.key(source, cache_settings(own_project, formats, overrides), _search_path(own_project), digest)
+        key = cache.key(source, cache_settings(own_project, formats, overrides), search_path_of(own_project), digest)
         entry = cache.lookup(source, out_dir, formats, key, {str(source): digest})
     except Exception:
         return None

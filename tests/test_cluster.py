@@ -63,7 +63,7 @@ class Dask:
     def client(self) -> object:
         from distributed import Client
 
-        return Client(self.address, timeout="10s", set_as_default=False)
+        return Client(self.address, timeout="30s", set_as_default=False)  # a scheduler starts slowly on a busy machine
 
     def wait_for_workers(self, count: int) -> None:
         client = self.client()

@@ -32,6 +32,7 @@ from pressroom.build import (
     project_for,
     record,
     recorded_reads,
+    search_path_of,
 )
 from pressroom.cluster.inputs import Job, LayoutBundle, ProjectFiles, layout_bundle
 from pressroom.load.settings import BUILTIN_LAYOUTS, Project
@@ -45,6 +46,9 @@ WORKER_WAIT_SECONDS = 30.0
 INSTALL_HINT = "pip install 'pressroom[cluster]'"
 #: Articles sent to the scheduler in one message.
 SUBMIT_BATCH = 200
+#: How long a finished task may wait for others to be fetched with it, and how many at most.
+GATHER_WINDOW_SECONDS = 0.5
+GATHER_BATCH = 64
 #: Articles written at the same time (their waits for the disk overlap).
 WRITER_THREADS = 8
 
@@ -220,7 +224,7 @@ class ClusterBuild:
         text = source.read_bytes()  # read once: what is hashed for the cache is what is sent
         digest = hashlib.sha256(text).hexdigest()
         key = (
-            self.cache.key(source, cache_settings(own, self.formats, self.overrides), own.layout_search_path, source_digest=digest)
+            self.cache.key(source, cache_settings(own, self.formats, self.overrides), search_path_of(own), source_digest=digest)
             if self.cache
             else ""
         )
@@ -330,6 +334,13 @@ class ClusterBuild:
 
         done = as_completed(list(futures), loop=self.client.loop)
         for batch in done.batches():
+            # A moment for more to finish, so that one request fetches several: each request
+            # costs the client as much as the bytes it brings back. A large cluster finishes
+            # many tasks in that time; the last results are not waited for.
+            deadline = time.monotonic() + GATHER_WINDOW_SECONDS
+            while len(batch) < GATHER_BATCH and done.count() and time.monotonic() < deadline:
+                time.sleep(0.02)
+                batch += done.next_batch(block=False)
             began = time.perf_counter()
             remotes = self._fetch(batch)
             share = (time.perf_counter() - began) / len(batch)
@@ -397,7 +408,7 @@ class ClusterBuild:
         with article_guard(result, clock, collect=False):
             keep_outputs(result, clock, self.out_dir, remote.slug, remote.outputs, self.formats)
             if self.cache:
-                reads = recorded_reads(result.source, remote.reads, prepared.project.layout_search_path)
+                reads = recorded_reads(result.source, remote.reads, search_path_of(prepared.project))
                 record(result, clock, self.cache, self.out_dir, self.formats, prepared.key, reads, known=prepared.read)
         return result
 
