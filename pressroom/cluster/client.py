@@ -47,7 +47,7 @@ INSTALL_HINT = "pip install 'pressroom[cluster]'"
 #: Articles sent to the scheduler in one message.
 SUBMIT_BATCH = 200
 #: How long a finished task may wait for others to be fetched with it, and how many at most.
-GATHER_WINDOW_SECONDS = 0.5
+GATHER_WINDOW_SECONDS = 1.0
 GATHER_BATCH = 64
 #: Articles written at the same time (their waits for the disk overlap).
 WRITER_THREADS = 8
@@ -339,7 +339,7 @@ class ClusterBuild:
             # many tasks in that time; the last results are not waited for.
             deadline = time.monotonic() + GATHER_WINDOW_SECONDS
             while len(batch) < GATHER_BATCH and done.count() and time.monotonic() < deadline:
-                time.sleep(0.02)
+                time.sleep(0.1)
                 batch += done.next_batch(block=False)
             began = time.perf_counter()
             remotes = self._fetch(batch)
