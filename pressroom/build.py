@@ -12,7 +12,6 @@ from __future__ import annotations
 import gc
 import os
 import threading
-import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -84,10 +83,13 @@ class BuildRequest:
     interrupted: threading.Event = field(default_factory=threading.Event)
 
 
-def project_for(source: Path, default: Project, warnings: Warnings) -> Project:
-    """The project an article belongs to: the one being built, or the nearest one around it."""
-    if source.is_relative_to(default.root) and not os.path.islink(source) and source.parent == _real_folder(source.parent):
-        return default  # the common case, without resolving the whole path again
+def project_for(source: Path, default: Project, warnings: Warnings, cache: BuildCache | None = None) -> Project:
+    """The project an article belongs to: the one being built, or the nearest one around it
+    (with a ``cache``, each folder of articles is resolved once per build, not each article)."""
+    if cache is not None and source.is_relative_to(default.root) and not os.path.islink(source):
+        folder = source.parent
+        if folder == cache.once(("folder", folder), folder.resolve):
+            return default  # the common case, without resolving the whole path again
     source = source.resolve()
     if source.is_relative_to(default.root):
         return default
@@ -95,29 +97,12 @@ def project_for(source: Path, default: Project, warnings: Warnings) -> Project:
     return load_project(root, warnings)
 
 
-_real_folders: dict[Path, tuple[Path, float]] = {}
-_search_paths: dict[tuple[Path, Path], tuple[tuple[Path, ...], float]] = {}
-
-
-def _real_folder(folder: Path) -> Path:
-    """``folder.resolve()``, taken once per folder for a second (a build looks up every article
-    of a folder in a few milliseconds; a watcher sees a folder moved a second later)."""
-    now = time.monotonic()
-    seen = _real_folders.get(folder)
-    if seen is None or now - seen[1] > 1.0:
-        _real_folders[folder] = seen = (folder.resolve(), now)
-    return seen[0]
-
-
-def search_path_of(project: Project) -> tuple[Path, ...]:
+def search_path_of(project: Project, cache: BuildCache | None) -> tuple[Path, ...]:
     """``project.layout_search_path`` (a ``stat`` and a ``resolve`` per folder), taken once per
-    second for the cache lookups of one build."""
-    key = (project.root, project.layouts_dir)
-    now = time.monotonic()
-    seen = _search_paths.get(key)
-    if seen is None or now - seen[1] > 1.0:
-        _search_paths[key] = seen = (project.layout_search_path, now)
-    return seen[0]
+    build (until the cache is refreshed: a watcher, after a change) when there is a cache."""
+    if cache is None:
+        return project.layout_search_path
+    return cache.once(("search path", project.root, project.layouts_dir), lambda: project.layout_search_path)
 
 
 def cache_settings(project: Project, formats: tuple[str, ...], overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -344,9 +329,9 @@ def build_article_if_cached(
     the cache cannot tell: the article is then built, which reports what is wrong)."""
     warnings: list[Diagnostic] = []
     try:
-        own_project = project_for(source, project, warnings)
+        own_project = project_for(source, project, warnings, cache)
         digest = file_digest(source)  # read once: for the key, and as the entry's first read
-        key = cache.key(source, cache_settings(own_project, formats, overrides), search_path_of(own_project), digest)
+        key = cache.key(source, cache_settings(own_project, formats, overrides), search_path_of(own_project, cache), digest)
         entry = cache.lookup(source, out_dir, formats, key, {str(source): digest})
     except Exception:
         return None

@@ -220,11 +220,11 @@ class ClusterBuild:
         digest, sent to the cluster once), its layouts, its cache key."""
         from pressroom.cluster.worker import versions
 
-        own = project_for(source, project, warnings)
+        own = project_for(source, project, warnings, self.cache)
         text = source.read_bytes()  # read once: what is hashed for the cache is what is sent
         digest = hashlib.sha256(text).hexdigest()
         key = (
-            self.cache.key(source, cache_settings(own, self.formats, self.overrides), search_path_of(own), source_digest=digest)
+            self.cache.key(source, cache_settings(own, self.formats, self.overrides), search_path_of(own, self.cache), source_digest=digest)
             if self.cache
             else ""
         )
@@ -408,7 +408,7 @@ class ClusterBuild:
         with article_guard(result, clock, collect=False):
             keep_outputs(result, clock, self.out_dir, remote.slug, remote.outputs, self.formats)
             if self.cache:
-                reads = recorded_reads(result.source, remote.reads, search_path_of(prepared.project))
+                reads = recorded_reads(result.source, remote.reads, search_path_of(prepared.project, self.cache))
                 record(result, clock, self.cache, self.out_dir, self.formats, prepared.key, reads, known=prepared.read)
         return result
 

@@ -85,12 +85,21 @@ class BuildCache:
         self.folder = folder
         self._digests: dict[Any, str] = {}  # taken once per build: see refresh()
         self._resolved: dict[Path, Path] = {}
+        self._once: dict[Any, Any] = {}
 
     def refresh(self) -> None:
         """Take the layouts' and Pressroom's digests again at the next lookup (a watcher, after
         a change)."""
         self._digests.clear()
         self._resolved.clear()
+        self._once.clear()
+
+    def once(self, what: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()``, remembered as ``what`` until :meth:`refresh` (for one build: a
+        folder's resolved path, the layout search path)."""
+        if what not in self._once:
+            self._once[what] = compute()
+        return self._once[what]
 
     def _resolve(self, path: Path) -> Path:
         """``path.resolve()``, once per build for each path (the output folder, every source)."""
