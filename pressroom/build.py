@@ -13,7 +13,7 @@ import gc
 import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,13 +84,26 @@ class BuildRequest:
     interrupted: threading.Event = field(default_factory=threading.Event)
 
 
-def project_for(source: Path, default: Project, warnings: Warnings) -> Project:
-    """The project an article belongs to: the one being built, or the nearest one around it."""
+def project_for(source: Path, default: Project, warnings: Warnings, cache: BuildCache | None = None) -> Project:
+    """The project an article belongs to: the one being built, or the nearest one around it
+    (with a ``cache``, each folder of articles is resolved once per build, not each article)."""
+    if cache is not None and source.is_relative_to(default.root) and not os.path.islink(source):
+        folder = source.parent
+        if folder == cache.once(("folder", folder), folder.resolve):
+            return default  # the common case, without resolving the whole path again
     source = source.resolve()
     if source.is_relative_to(default.root):
         return default
     root = find_project_root(source.parent) or source.parent
     return load_project(root, warnings)
+
+
+def search_path_of(project: Project, cache: BuildCache | None) -> tuple[Path, ...]:
+    """``project.layout_search_path`` (a ``stat`` and a ``resolve`` per folder), taken once per
+    build (until the cache is refreshed: a watcher, after a change) when there is a cache."""
+    if cache is None:
+        return project.layout_search_path
+    return cache.once(("search path", project.root, project.layouts_dir), lambda: project.layout_search_path)
 
 
 def cache_settings(project: Project, formats: tuple[str, ...], overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -123,13 +136,15 @@ def build_article(
 
 
 @contextmanager
-def article_guard(result: ArticleResult, clock: Stopwatch) -> Iterator[None]:
+def article_guard(result: ArticleResult, clock: Stopwatch, collect: bool = True) -> Iterator[None]:
     """Run one article's stages (collector paused) so that whatever they raise becomes the
     article's diagnostics in ``result``, and a failed article keeps no outputs. Only Ctrl-C and
-    SIGTERM pass through. The same guard serves this process, ``-j`` workers and cluster workers."""
+    SIGTERM pass through. The same guard serves this process, ``-j`` workers and cluster workers;
+    a cluster client, which only writes what came back, leaves the collector alone
+    (``collect=False``)."""
     source = result.source
     try:
-        with process_renderer().collector_paused():
+        with process_renderer().collector_paused() if collect else nullcontext():
             yield
     except (KeyboardInterrupt, SystemExit, GeneratorExit):
         raise
@@ -198,12 +213,21 @@ def keep_outputs(
 
 
 def record(
-    result: ArticleResult, clock: Stopwatch, cache: BuildCache, out_dir: Path, formats: tuple[str, ...], key: str, reads: Iterable[str]
+    result: ArticleResult,
+    clock: Stopwatch,
+    cache: BuildCache,
+    out_dir: Path,
+    formats: tuple[str, ...],
+    key: str,
+    reads: Iterable[str],
+    known: Mapping[str, str] | None = None,
 ) -> None:
     """Store the cache entry of an article whose outputs were just written (a failure to store
-    it is a warning: the next build builds the article again)."""
+    it is a warning: the next build builds the article again). ``known``: the digests of files
+    whose bytes the build used, by path (a cluster client hashed what it sent), not hashed again."""
+    known = known or {}
     with clock("write"):
-        read_digests = {path: None if "://" in path else file_digest(Path(path)) for path in reads}
+        read_digests = {path: None if "://" in path else known.get(path) or file_digest(Path(path)) for path in reads}
         writes = {str(p): stamp(p) for p in result.outputs}
         try:
             result.removed += cache.store(
@@ -221,7 +245,7 @@ def recorded_reads(source: Path, reads: Iterable[str], search_path: tuple[Path, 
     """The files a cache entry must check again: the source and what the build read, less the
     layouts and fonts (the cache key already covers every file below the layout folders, and
     hashing megabytes of fonts would slow every no-op build down)."""
-    folders = [str(folder.resolve()) + os.sep for folder in search_path]
+    folders = [str(folder) + os.sep for folder in search_path]  # resolved already (layout_search_path)
     kept = [str(source)] + [path for path in reads if not any(path.startswith(folder) for folder in folders)]
     return list(dict.fromkeys(kept))
 
@@ -306,9 +330,10 @@ def build_article_if_cached(
     the cache cannot tell: the article is then built, which reports what is wrong)."""
     warnings: list[Diagnostic] = []
     try:
-        own_project = project_for(source, project, warnings)
-        key = cache.key(source, cache_settings(own_project, formats, overrides), own_project.layout_search_path)
-        entry = cache.lookup(source, out_dir, formats, key)
+        own_project = project_for(source, project, warnings, cache)
+        digest = file_digest(source)  # read once: for the key, and as the entry's first read
+        key = cache.key(source, cache_settings(own_project, formats, overrides), search_path_of(own_project, cache), digest)
+        entry = cache.lookup(source, out_dir, formats, key, {str(source): digest})
     except Exception:
         return None
     if entry is None:

@@ -8,6 +8,7 @@ build: stages append :class:`Diagnostic` records to a list they are given.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,9 +103,17 @@ def internal_error(exc: BaseException, stage: str | None, path: str | None) -> D
     return Diagnostic("error", message, path, None, detail)
 
 
+_cwd: tuple[str, Path] = ("", Path())  # the working folder as named, and resolved
+
+
 def display_path(path: Path) -> str:
+    """``path`` relative to the working folder when it lies inside it (resolved once per folder)."""
+    global _cwd
+    cwd = os.getcwd()
+    if _cwd[0] != cwd:
+        _cwd = (cwd, Path(cwd).resolve())
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(path.resolve().relative_to(_cwd[1]))
     except ValueError:
         return str(path)
 

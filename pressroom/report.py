@@ -87,7 +87,7 @@ def run_build(request: BuildRequest, observe: Observer | None = None, rebuild: b
     for diagnostic in cluster.problems if cluster else []:  # workers that refused the work
         print(diagnostic.format(), file=sys.stderr)
     if request.cache is not None:
-        for removed in request.cache.remove_orphans(request.out_dir):
+        for removed in request.cache.remove_orphans(request.out_dir, [(source, request.formats) for source in sources]):
             if request.verbosity:
                 print(removed_line(removed))
     if request.verbosity > 1 and built:

@@ -64,7 +64,7 @@ class Dask:
     def client(self) -> object:
         from distributed import Client
 
-        return Client(self.address, timeout="10s", set_as_default=False)
+        return Client(self.address, timeout="30s", set_as_default=False)  # a scheduler starts slowly on a busy machine
 
     def wait_for_workers(self, count: int) -> None:
         client = self.client()
@@ -289,7 +289,9 @@ def test_a_worker_killed_mid_build_costs_nothing(own_cluster: Dask, tmp_path: Pa
 
 
 def test_scheduler_gone_mid_build(own_cluster: Dask, tmp_path: Path) -> None:
-    project = make_project(tmp_path / "project", count=12, layouts=False)
+    # Enough articles that the first results fetched (those finishing within a second of one
+    # another come back together) are not all of them.
+    project = make_project(tmp_path / "project", count=40, layouts=False)
     build = cluster_process(project, own_cluster.address)
     wait_for(lambda: (project / "dist").is_dir() and any((project / "dist").glob("*.epub")))
     own_cluster.scheduler.kill()
@@ -299,7 +301,7 @@ def test_scheduler_gone_mid_build(own_cluster: Dask, tmp_path: Path) -> None:
     assert no_temporaries(project / "dist")
     written = {line.removeprefix("wrote ") for line in out.splitlines()}
     assert written == {p.relative_to(project).as_posix() for p in (project / "dist").iterdir()}
-    assert len(written) < 26
+    assert len(written) < 2 * 42  # 40 articles, the nested one and the pack
     recorded = set()
     for entry in (project / ".cache" / "pressroom").glob("*.json"):
         recorded.update(Path(p).relative_to(project).as_posix() for p in json.loads(entry.read_text())["writes"])

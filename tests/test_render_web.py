@@ -97,3 +97,20 @@ def test_download_links_come_before_the_article_and_name_the_booklet(tmp_path: P
     assert links < html.index("<main") < html.index('class="title"')
     assert 'href="../seed-booklet.pdf">PDF (livret)</a>' in html and "Télécharger" in html
     assert (tmp_path / "out" / "seed-booklet.pdf").is_file()
+
+
+def test_font_subsets_are_kept_in_the_cache_and_checked(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    (project / "content").mkdir(parents=True)
+    (project / "pyproject.toml").write_text('[tool.pressroom]\nformats = ["html"]\n')
+    shutil.copy(SEED_ARTICLE, project / "content" / "a.md")
+    env = {"SOURCE_DATE_EPOCH": "1700000000"}
+    assert run_cli("content", cwd=project, env=env).code == 0
+    first = {p.name: p.read_bytes() for p in (project / "dist" / "a" / "fonts").iterdir()}
+    kept = sorted((project / ".cache" / "pressroom").glob("font-*.woff2"))
+    assert len(kept) == len(first) - 1  # one per face the page uses (OFL.txt aside)
+    kept[0].write_bytes(kept[0].read_bytes()[:100])  # cut short: not used, made again
+    (project / "content" / "a.md").write_text((project / "content" / "a.md").read_text() + "\nedited\n")
+    assert run_cli("content", cwd=project, env=env).code == 0
+    assert {p.name: p.read_bytes() for p in (project / "dist" / "a" / "fonts").iterdir()} == first
+    assert all(p.read_bytes()[:4] == b"wOF2" for p in kept)

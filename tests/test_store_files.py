@@ -150,3 +150,31 @@ def test_ctrl_c_waits_for_the_renames_that_put_outputs_in_place(tmp_path: Path) 
         store._swap_in = real_swap  # type: ignore[assignment]
         done.set()
     assert files(tmp_path) == {"a.pdf": b"new pdf", "a.epub": b"new epub"}
+
+
+def test_stale_temporaries_beside_an_output_are_removed_and_fresh_ones_kept(tmp_path: Path) -> None:
+    target = tmp_path / "a.pdf"
+    stale = [tmp_path / ".a.pdf.x1.part", tmp_path / ".a.pdf.x2.old"]
+    fresh = tmp_path / ".a.pdf.x3.part"  # another build may be writing it right now
+    other = tmp_path / ".b.pdf.x4.part"  # beside another output: its own write removes it
+    for path in [*stale, fresh, other]:
+        path.write_bytes(b"left over")
+    hour_ago = os.stat(fresh).st_mtime - writing.STALE_TEMPORARY_SECONDS - 60
+    for path in [*stale, other]:
+        os.utime(path, (hour_ago, hour_ago))
+    writing._stale.clear()  # the folder is looked through once per process
+
+    replace_outputs({target: b"new"})
+
+    assert not any(path.exists() for path in stale)
+    assert fresh.exists() and other.exists()
+    assert target.read_bytes() == b"new"
+    replace_outputs({tmp_path / "b.pdf": b"b"})  # the folder's listing is reused
+    assert not other.exists()
+
+
+def test_a_write_that_need_not_survive_a_crash_is_still_whole(tmp_path: Path) -> None:
+    write_atomic(tmp_path / "entry.json", b"{}", durable=False)
+    write_atomic(tmp_path / "entry.json", b'{"a": 1}', durable=False)
+    assert (tmp_path / "entry.json").read_bytes() == b'{"a": 1}'
+    assert [p.name for p in tmp_path.iterdir()] == ["entry.json"]

@@ -12,10 +12,14 @@ what was not is neither written nor recorded in the cache.
 
 from __future__ import annotations
 
+import gc
+import hashlib
 import logging
 import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +32,7 @@ from pressroom.build import (
     project_for,
     record,
     recorded_reads,
+    search_path_of,
 )
 from pressroom.cluster.inputs import Job, LayoutBundle, ProjectFiles, layout_bundle
 from pressroom.load.settings import BUILTIN_LAYOUTS, Project
@@ -39,6 +44,13 @@ CONNECT_TIMEOUT_SECONDS = 5.0
 #: How long to wait for a first worker when the scheduler has none.
 WORKER_WAIT_SECONDS = 30.0
 INSTALL_HINT = "pip install 'pressroom[cluster]'"
+#: Articles sent to the scheduler in one message.
+SUBMIT_BATCH = 200
+#: How long a finished task may wait for others to be fetched with it, and how many at most.
+GATHER_WINDOW_SECONDS = 1.0
+GATHER_BATCH = 64
+#: Articles written at the same time (their waits for the disk overlap).
+WRITER_THREADS = 8
 
 
 class ClusterError(Exception):
@@ -58,6 +70,57 @@ def dask_missing() -> str | None:
     if importlib.util.find_spec("distributed") is None:
         return f"--cluster needs Dask's distributed scheduler, which is not installed: {INSTALL_HINT}"
     return None
+
+
+@dataclass
+class Prepared:
+    """One article's task as sent, and what its cache entry needs when it comes back."""
+
+    job: Job
+    files: dict[str, Any]  # digest -> bytes (the article's own text) or the cluster's copy
+    layouts: Any  # the cluster's copy of the project's layouts, or None
+    key: str  # its cache key
+    read: dict[str, str]  # client path -> digest of every file sent
+    project: Project
+
+
+@dataclass
+class Task:
+    index: int
+    result: ArticleResult
+    prepared: Prepared
+
+
+class Writer:
+    """Writes the articles that come back in threads of its own: each article's files are
+    flushed to disk (``fsync``) before they are renamed into place, and those waits overlap
+    instead of queueing behind one another. Each article is still written all or none, its
+    cache entry after its outputs (:meth:`ClusterBuild.keep`)."""
+
+    def __init__(self, build: ClusterBuild):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.build = build
+        self.pool = ThreadPoolExecutor(WRITER_THREADS, thread_name_prefix="pressroom-write")
+        self.writing: dict[int, Future[ArticleResult]] = {}
+
+    def write(self, task: Task, remote: Any) -> None:
+        self.writing[task.index] = self.pool.submit(self.build.keep, task, remote)
+
+    def ready(self) -> dict[int, ArticleResult]:
+        """The articles written since the last call."""
+        done = {index: future for index, future in self.writing.items() if future.done()}
+        for index in done:
+            del self.writing[index]
+        return {index: future.result() for index, future in done.items()}
+
+    def finish(self) -> dict[int, ArticleResult]:
+        """Every article handed over, once written."""
+        done, self.writing = self.writing, {}
+        return {index: future.result() for index, future in done.items()}
+
+    def stop(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 class ClusterBuild:
@@ -152,15 +215,29 @@ class ClusterBuild:
 
         return self.client.submit(same, data, key=key, pure=False, priority=1)
 
-    def prepare(self, source: Path, project: Project, warnings: list[Diagnostic]) -> tuple[Job, dict[str, bytes], Any, str]:
-        """The job for one article, the bytes not yet sent (by digest), its layouts, its cache key."""
+    def prepare(self, source: Path, project: Project, warnings: list[Diagnostic]) -> Prepared:
+        """The task of one article: its job, its files (its own text inline, every other file by
+        digest, sent to the cluster once), its layouts, its cache key."""
         from pressroom.cluster.worker import versions
 
-        own = project_for(source, project, warnings)
-        key = self.cache.key(source, cache_settings(own, self.formats, self.overrides), own.layout_search_path) if self.cache else ""
+        own = project_for(source, project, warnings, self.cache)
+        text = source.read_bytes()  # read once: what is hashed for the cache is what is sent
+        digest = hashlib.sha256(text).hexdigest()
+        key = (
+            self.cache.key(source, cache_settings(own, self.formats, self.overrides), search_path_of(own, self.cache), source_digest=digest)
+            if self.cache
+            else ""
+        )
         files = self._project_files(own)
-        inputs = tuple(files.named_in(source))
-        fresh = {entry.digest: (files.root / entry.path).read_bytes() for entry in inputs if entry.digest not in self._sent}
+        inputs = tuple(files.named_in(source, text, digest))
+        data: dict[str, Any] = {}
+        for entry in inputs:
+            if entry.digest == digest:
+                data[digest] = text
+            else:
+                if entry.digest not in self._sent:
+                    self._sent[entry.digest] = self._upload(f"pressroom-file-{entry.digest}", (files.root / entry.path).read_bytes())
+                data[entry.digest] = self._sent[entry.digest]
         layouts_digest, layouts = self._layouts_of(own)
         job = Job(
             source=os.path.relpath(source.resolve(), own.root).replace(os.sep, "/"),
@@ -177,17 +254,14 @@ class ClusterBuild:
             files=inputs,
             versions=versions(),
         )
-        return job, fresh, layouts, key
+        read = {str(files.root / entry.path): entry.digest for entry in inputs}
+        return Prepared(job, data, layouts, key, read, own)
 
     # -- building -------------------------------------------------------------------------
 
     def results(self, sources: Sequence[Path], project: Project) -> Iterator[ArticleResult]:
         """Build ``sources``: the cached ones answered here, the others on the cluster; results
         in ``sources`` order, each article written as soon as it comes back."""
-        from distributed import as_completed
-
-        from pressroom.cluster.worker import render_remote
-
         answered: dict[int, ArticleResult] = {}
         pending: list[int] = []
         for index, source in enumerate(sources):
@@ -202,50 +276,105 @@ class ClusterBuild:
             yield from (answered[i] for i in range(len(sources)))
             return
         self.connect()
+        collecting = _collector_on()
+        next(collecting)
+        writer = Writer(self)
         futures: dict[Any, int] = {}
         try:
-            keys: dict[int, str] = {}
-            clocks: dict[int, ArticleResult] = {}
-            jobs = []
-            for index in pending:
-                result = clocks[index] = ArticleResult(sources[index])
-                with Stopwatch(result.timings)("send"):
-                    job, fresh, layouts, keys[index] = self.prepare(sources[index], project, result.warnings)
-                    for digest, data in fresh.items():
-                        self._sent[digest] = self._upload(f"pressroom-file-{digest}", data)
-                    jobs.append((index, job, {e.digest: self._sent[e.digest] for e in job.files}, layouts))
-            for index, job, files, layouts in jobs:
-                with Stopwatch(clocks[index].timings)("send"):
-                    future = self.client.submit(
-                        render_remote, job, files, layouts, key=f"pressroom-{job.digest}", workers=self.workers, pure=False
-                    )
-                futures[future] = index
+            tasks = self._submit(sources, pending, project, futures)
             next_index = 0
-            for future in as_completed(list(futures), loop=self.client.loop):
-                index = futures[future]
-                try:
-                    answered[index] = self._receive(future, sources[index], clocks[index], keys[index], project)
-                except ClusterError:
-                    yield from (answered.pop(i) for i in sorted(answered))  # written before the loss
-                    raise
-                future.release()
+            for written in self._written(futures, tasks, writer):
+                answered.update(written)
                 while next_index < len(sources) and next_index in answered:
                     yield answered.pop(next_index)
                     next_index += 1
             for i in range(next_index, len(sources)):
                 yield answered.pop(i)
-            futures.clear()
+        except ClusterError:
+            answered.update(writer.finish())  # what was being written is written whole
+            yield from (answered.pop(i) for i in sorted(answered))  # written before the loss
+            raise
         finally:
-            self.close(cancel=list(futures))
+            writer.stop()  # an article being written is finished (all or none), the rest dropped
+            self.close(cancel=[f for f in futures if not f.done()])
+            next(collecting, None)
 
-    def _receive(self, future: Any, source: Path, result: ArticleResult, key: str, project: Project) -> ArticleResult:
-        """Write one article's outputs and record its cache entry, as a local build does."""
+    def _submit(self, sources: Sequence[Path], pending: list[int], project: Project, futures: dict[Any, int]) -> dict[int, Task]:
+        """Send one task per article, in batches (one message to the scheduler per batch)."""
+        from pressroom.cluster.worker import render_remote
+
+        tasks: dict[int, Task] = {}
+        for start in range(0, len(pending), SUBMIT_BATCH):
+            batch = pending[start : start + SUBMIT_BATCH]
+            began = time.perf_counter()
+            prepared = []
+            for index in batch:
+                result = ArticleResult(sources[index])
+                task = tasks[index] = Task(index, result, self.prepare(sources[index], project, result.warnings))
+                prepared.append(task.prepared)
+            submitted = self.client.map(
+                render_remote,
+                [p.job for p in prepared],
+                [p.files for p in prepared],
+                [p.layouts for p in prepared],
+                key=[f"pressroom-{p.job.digest}" for p in prepared],
+                workers=self.workers,
+                pure=False,
+            )
+            futures.update(zip(submitted, batch, strict=True))
+            share = (time.perf_counter() - began) / len(batch)
+            for index in batch:
+                tasks[index].result.timings["send"] = share
+        return tasks
+
+    def _written(self, futures: dict[Any, int], tasks: dict[int, Task], writer: Writer) -> Iterator[dict[int, ArticleResult]]:
+        """As tasks finish, their results fetched in batches and handed to the writer; the
+        articles written so far, as they are."""
+        from distributed import as_completed
+
+        done = as_completed(list(futures), loop=self.client.loop)
+        for batch in done.batches():
+            # A moment for more to finish, so that one request fetches several: each request
+            # costs the client as much as the bytes it brings back. A large cluster finishes
+            # many tasks in that time; the last results are not waited for.
+            deadline = time.monotonic() + GATHER_WINDOW_SECONDS
+            while len(batch) < GATHER_BATCH and done.count() and time.monotonic() < deadline:
+                time.sleep(0.1)
+                batch += done.next_batch(block=False)
+            began = time.perf_counter()
+            remotes = self._fetch(batch)
+            share = (time.perf_counter() - began) / len(batch)
+            for future in batch:
+                task = tasks.pop(futures[future])
+                task.result.timings["receive"] = share
+                remote = remotes.get(future.key)
+                if remote is None:
+                    remote = self._failure(future, task.result)
+                future.release()
+                writer.write(task, remote)
+            yield writer.ready()
+            del batch, remotes
+        yield writer.finish()
+
+    def _fetch(self, batch: list[Any]) -> dict[Any, Any]:
+        """The results of the finished tasks of ``batch`` by key, fetched in one request (none
+        when that fails: each is then fetched alone, and its failure classified)."""
+        finished = [future for future in batch if future.status == "finished"]
+        if not finished:
+            return {}
+        try:
+            values = self.client.gather(finished)
+        except Exception:
+            return {}
+        return {future.key: value for future, value in zip(finished, values, strict=True)}
+
+    def _failure(self, future: Any, result: ArticleResult) -> Any:
+        """The result of one task fetched alone: what came back, or None when the article
+        failed on the cluster (its error added to ``result``); a lost scheduler is ClusterError."""
         from distributed.client import FutureCancelledError
 
-        clock = Stopwatch(result.timings)
-        start = time.perf_counter()
         try:
-            remote = future.result()
+            return future.result()
         except (FutureCancelledError, OSError) as exc:
             raise ClusterError(f"lost the Dask scheduler at {self.address} during the build: {_reason(exc)}", 1) from None
         except Exception as exc:  # KilledWorker: it took down every worker that tried it
@@ -254,31 +383,55 @@ class ClusterBuild:
             message = "internal error: the worker processes building it stopped unexpectedly (killed, or a crash in native code)"
             if type(exc).__name__ != "KilledWorker":
                 message = internal_error(exc, None, None).message
-            result.errors.append(Diagnostic("error", message, display_path(source)))
+            result.errors.append(Diagnostic("error", message, display_path(result.source)))
+            return None
+
+    def keep(self, task: Task, remote: Any) -> ArticleResult:
+        """Write one article's outputs and record its cache entry, as a local build does (in a
+        writer thread)."""
+        result = task.result
+        if remote is None:
             return result
-        result.timings["receive"] = time.perf_counter() - start
         for stage, seconds in remote.timings.items():
             result.timings[stage] = result.timings.get(stage, 0.0) + seconds
         for stage, count in remote.counts.items():
             result.counts[stage] = result.counts.get(stage, 0) + count
         if remote.refused:
-            result.errors.append(Diagnostic("error", f"worker {remote.worker} refused the work: {remote.refused}", display_path(source)))
+            result.errors.append(
+                Diagnostic("error", f"worker {remote.worker} refused the work: {remote.refused}", display_path(result.source))
+            )
             return result
         result.warnings.extend(_local(d) for d in remote.warnings)
         result.errors.extend(_local(d) for d in remote.errors)
         if result.errors or remote.slug is None:
             return result
-        with article_guard(result, clock):
+        clock = Stopwatch(result.timings)
+        prepared = task.prepared
+        with article_guard(result, clock, collect=False):
             keep_outputs(result, clock, self.out_dir, remote.slug, remote.outputs, self.formats)
             if self.cache:
-                own = project_for(source, project, [])
-                record(
-                    result, clock, self.cache, self.out_dir, self.formats, key, recorded_reads(source, remote.reads, own.layout_search_path)
-                )
+                reads = recorded_reads(result.source, remote.reads, search_path_of(prepared.project, self.cache))
+                record(result, clock, self.cache, self.out_dir, self.formats, prepared.key, reads, known=prepared.read)
         return result
 
     def _connected(self) -> bool:
         return self.client is not None and self.client.status == "running" and self.client.scheduler_info().get("address") is not None
+
+
+def _collector_on() -> Iterator[None]:
+    """The garbage collector on while the client builds, over what it allocates from now on.
+
+    A one-off build runs with the collector off and collects fully after each article it
+    renders (:meth:`~pressroom.render.renderer.Renderer.collector_paused`); the client renders
+    nothing, and a full pass over Dask's ~10^6 objects would cost ~30 ms per article. What is
+    allocated up to here (imports, the connection) is frozen, so the collector's passes walk only
+    the build's own objects. A generator: its second step puts the collector back as it was."""
+    was_on = gc.isenabled()
+    gc.freeze()
+    gc.enable()
+    yield None
+    if not was_on:
+        gc.disable()
 
 
 def _local(diagnostic: Diagnostic) -> Diagnostic:

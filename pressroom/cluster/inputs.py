@@ -27,8 +27,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from pressroom.load.sandbox import inside
-
 #: Characters that end a file name in Markdown, HTML or YAML text.
 SEPARATORS = re.compile(r"[\s\"'`()<>\[\]{}|,;=*?#/\\]+")
 #: Text files whose own references are followed (a pack names articles, which name images).
@@ -104,6 +102,7 @@ class ProjectFiles:
                 relative = os.path.relpath(os.path.join(folder, name), self.root).replace(os.sep, "/")
                 self.by_name.setdefault(name, []).append(relative)
         self.odd_names = [name for name in self.by_name if SEPARATORS.search(name)]
+        self.names = frozenset(self.by_name)
 
     def entry(self, relative: str) -> InputFile | None:
         """The file's digest and mtime (hashed once per build), or None when it cannot be read
@@ -111,17 +110,23 @@ class ProjectFiles:
         if relative not in self._digests:
             path = self.root / relative
             try:
-                if not inside(path, self.root):
+                if not path.resolve().is_relative_to(self.root):
                     return None
                 self._digests[relative] = InputFile(relative, file_sha256(path), path.stat().st_mtime_ns)
             except OSError:
                 return None
         return self._digests[relative]
 
-    def named_in(self, source: Path) -> list[InputFile]:
+    def named_in(self, source: Path, data: bytes | None = None, digest: str | None = None) -> list[InputFile]:
         """The article (or pack) and every project file its text names, following the names in
-        the text files it names (a pack's articles), each once."""
+        the text files it names (a pack's articles), each once. ``data`` and ``digest``: the
+        source's bytes and SHA-256, when the caller has read them."""
         first = os.path.relpath(source.resolve(), self.root).replace(os.sep, "/")
+        if data is not None and digest is not None and first not in self._digests and not first.startswith("../"):
+            try:
+                self._digests[first] = InputFile(first, digest, source.stat().st_mtime_ns)
+            except OSError:
+                pass
         found: dict[str, InputFile] = {}
         queue = [first]
         while queue:
@@ -134,21 +139,20 @@ class ProjectFiles:
             found[relative] = entry
             if relative.endswith(TEXT_SUFFIXES):
                 try:
-                    text = (self.root / relative).read_text(encoding="utf-8", errors="replace")
+                    raw = data if relative == first and data is not None else (self.root / relative).read_bytes()
                 except OSError:
                     continue
+                text = raw.decode("utf-8", errors="replace")
                 queue.extend(r for r in self._names_in(text, relative) if r not in found)
         return [found[r] for r in sorted(found)]
 
     def _names_in(self, text: str, relative: str) -> Iterator[str]:
         text = unquote(text)
         folder = relative.rpartition("/")[0]
-        names = set(SEPARATORS.split(text))
+        names = set(self.names.intersection(SEPARATORS.split(text)))
         names.update(name for name in self.odd_names if name in text)
         for name in names:
-            paths = self.by_name.get(name)
-            if not paths:
-                continue
+            paths = self.by_name[name]
             if len(paths) <= SAME_NAME_LIMIT:
                 yield from paths
                 continue

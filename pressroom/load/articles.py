@@ -46,12 +46,21 @@ def stable_identifier(article: Article) -> str:
 def find_articles(paths: Iterable[Path]) -> list[Path]:
     """Expand files and folders into a sorted, de-duplicated list of Markdown files (then packs)."""
     found: dict[Path, None] = {}
+    folders: dict[Path, Path] = {}  # each folder resolved once, not once per file in it
+
+    def resolved(child: Path) -> Path:
+        if child.is_symlink():
+            return child.resolve()
+        if child.parent not in folders:
+            folders[child.parent] = child.parent.resolve()
+        return folders[child.parent] / child.name
+
     for path in paths:
         if path.is_dir():
             children = [*path.rglob("*.md"), *path.rglob("*.pack.yaml")]
             for child in sorted(children, key=lambda p: (p.name.endswith(".pack.yaml"), p)):
                 if not any(part.startswith(".") for part in child.relative_to(path).parts):
-                    found[child.resolve()] = None
+                    found[resolved(child)] = None
         else:
             found[path.resolve()] = None
     return list(found)
@@ -59,28 +68,27 @@ def find_articles(paths: Iterable[Path]) -> list[Path]:
 
 def read_text(path: Path) -> str:
     """Read a file as UTF-8 (a BOM and CRLF line endings are accepted)."""
-    where = display_path(path)
     try:
         size = path.stat().st_size
         if size > MAX_ARTICLE_BYTES:
             raise BuildError(
                 f"the article is {size / 2**20:.1f} MB; the limit is {MAX_ARTICLE_BYTES // 2**20} MB: split it into several articles",
-                where,
+                display_path(path),
             )
         data = path.read_bytes()
     except FileNotFoundError:
-        raise BuildError("no such file", where) from None
+        raise BuildError("no such file", display_path(path)) from None
     except IsADirectoryError:
-        raise BuildError("is a folder, not a Markdown file", where) from None
+        raise BuildError("is a folder, not a Markdown file", display_path(path)) from None
     except OSError as exc:
-        raise BuildError(f"cannot read: {exc.strerror}", where) from None
+        raise BuildError(f"cannot read: {exc.strerror}", display_path(path)) from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise BuildError(
             f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8, e.g. iconv -f latin1 -t utf-8",
-            where,
+            display_path(path),
             line,
         ) from None
     return text.replace("\r\n", "\n").replace("\r", "\n")

@@ -186,7 +186,9 @@ def _web(job: ArticleJob) -> dict[str, bytes]:
         if "pdf" in job.formats and job.article.meta.booklet:
             words = language(job.article.meta.lang).words
             downloads.insert(1, {"href": f"../{slug}-booklet.pdf", "label": f"PDF ({words['booklet']})"})
-        return web_files(job.article, document, job.context.search_path, downloads)
+        context = job.context
+        code = context.renderer.code_digest() if context.covers else ""
+        return web_files(job.article, document, context.search_path, downloads, context.covers, code)
 
 
 #: Every output, in the order outputs are made, written and reported.

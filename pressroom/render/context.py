@@ -41,7 +41,7 @@ class Stopwatch:
 @dataclass
 class RenderContext:
     """What rendering may use besides the article: the project (its settings and layouts), the
-    sandbox every read goes through, where warnings go, the stage clock, where generated covers
+    sandbox every read goes through, where warnings go, the stage clock, where generated covers and font subsets
     are kept between builds (None: nowhere), and the process's renderer (what it keeps between
     renders)."""
 

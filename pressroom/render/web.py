@@ -10,7 +10,9 @@ monospace one on a page without code) is left out, with its ``@font-face`` rule.
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -25,8 +27,16 @@ from pressroom.render.layouts import LayoutFiles, markup, render, theme_css
 FONT_FILES = "fonts"
 
 
-def web_files(article: Article, document: Document, search_path: tuple[Path, ...], downloads: list[dict[str, str]]) -> dict[str, bytes]:
-    """Every file of the web edition, by path relative to its folder."""
+def web_files(
+    article: Article,
+    document: Document,
+    search_path: tuple[Path, ...],
+    downloads: list[dict[str, str]],
+    store: Path | None = None,
+    code: str = "",
+) -> dict[str, bytes]:
+    """Every file of the web edition, by path relative to its folder. Given a cache folder
+    ``store`` (and ``code``, a digest of Pressroom's code), the font subsets are kept there."""
     files = LayoutFiles(search_path)
     tree = document.epub_tree()
     for element in tree.iter():
@@ -48,7 +58,7 @@ def web_files(article: Article, document: Document, search_path: tuple[Path, ...
         if "Mono" in font.name and not needs_mono:
             continue
         name = font.with_suffix(".woff2").name
-        output[f"{FONT_FILES}/{name}"] = woff2_subset(font, font.stat().st_mtime_ns, text)
+        output[f"{FONT_FILES}/{name}"] = kept_subset(font, text, store, code)
         kept.add(font.name)
     output["style.css"] = web_font_faces(css, kept).encode("utf-8")
     license_file = fonts / "OFL.txt"
@@ -94,6 +104,30 @@ def web_font_faces(css: str, kept: set[str]) -> str:
     return FONT_FACE.sub(face, css)
 
 
+def kept_subset(font: Path, text: str, folder: Path | None, code: str) -> bytes:
+    """:func:`woff2_subset`, kept in ``folder`` between builds: a page rebuilt after an edit
+    that brings no new character (most edits) does not subset its fonts again (~1 s)."""
+    status = font.stat()
+    if folder is None:
+        return woff2_subset(font, status.st_mtime_ns, text)
+    material = json.dumps([str(font), status.st_size, status.st_mtime_ns, text, code])
+    stored = folder / f"font-{hashlib.sha256(material.encode()).hexdigest()[:32]}.woff2"
+    try:
+        data = stored.read_bytes()
+    except OSError:
+        data = b""
+    if data[:4] == b"wOF2" and int.from_bytes(data[8:12], "big") == len(data):  # whole: its header gives its length
+        return data
+    data = woff2_subset(font, status.st_mtime_ns, text)
+    from pressroom.store.files import write_atomic
+
+    try:
+        write_atomic(stored, data, durable=False)  # one lost in a crash is only made again
+    except OSError:
+        pass  # an unwritable cache only costs the next build this subset
+    return data
+
+
 @lru_cache(maxsize=64)
 def woff2_subset(font: Path, version: int, text: str) -> bytes:
     """``font`` cut down to the glyphs ``text`` needs (with their kerning, ligatures and the
@@ -109,7 +143,7 @@ def woff2_subset(font: Path, version: int, text: str) -> bytes:
     options.name_IDs = [0, 1, 2, 3, 4, 5, 6, 13, 14]  # the copyright and the OFL licence stay with the font
     options.name_languages = ["*"]
     options.layout_features = ["kern", "liga", "clig", "calt", "ccmp", "locl", "mark", "mkmk", "rlig", "onum", "lnum", "tnum"]
-    tt = TTFont(str(font), recalcTimestamp=False, lazy=False)
+    tt = TTFont(str(font), recalcTimestamp=False, lazy=True)  # as fontTools' own subsetter: only what is kept is read
     subsetter = subset.Subsetter(options)
     subsetter.populate(text=text)
     subsetter.subset(tt)

@@ -37,22 +37,51 @@ class WriteFailure(OSError):
 def remove_stale_temporaries(path: Path) -> None:
     """Delete temporary files a killed build left beside ``path`` (only old ones: a build running
     at the same time may be writing a fresh one)."""
-    now = time.time()
-    for leftover in [*path.parent.glob(f".{path.name}.*.part"), *path.parent.glob(f".{path.name}.*.old")]:
+    prefix = f".{path.name}."
+    stale = _stale_in(path.parent)
+    for leftover in [p for p in stale if p.name.startswith(prefix)]:
+        stale.remove(leftover)
         try:
-            if now - leftover.stat().st_mtime > STALE_TEMPORARY_SECONDS:
-                shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
+            shutil.rmtree(leftover) if leftover.is_dir() and not leftover.is_symlink() else leftover.unlink()
         except OSError:
             pass
 
 
-def _staged_file(path: Path, data: bytes) -> Path:
+#: Folder -> (when it was looked through, its stale temporaries not yet removed).
+_stale: dict[Path, tuple[float, list[Path]]] = {}
+
+
+def _stale_in(folder: Path) -> list[Path]:
+    """The stale temporaries in ``folder``, listed once per process (again after an hour, for
+    a long-lived one): an article's write does not scan a folder of thousands of outputs."""
+    now = time.time()
+    seen = _stale.get(folder)
+    if seen is None or now - seen[0] > STALE_TEMPORARY_SECONDS:
+        found = []
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    name = entry.name
+                    if name.startswith(".") and name.endswith((".part", ".old")) and name.count(".") >= 3:
+                        try:
+                            if now - entry.stat(follow_symlinks=False).st_mtime > STALE_TEMPORARY_SECONDS:
+                                found.append(Path(entry.path))
+                        except OSError:
+                            pass
+        except OSError:
+            pass
+        seen = _stale[folder] = (now, found)
+    return seen[1]
+
+
+def _staged_file(path: Path, data: bytes, durable: bool = True) -> Path:
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
-            os.fsync(stream.fileno())
+            if durable:
+                os.fsync(stream.fileno())
         os.chmod(temporary, 0o644)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -87,7 +116,7 @@ def _discard(path: Path | None) -> None:
         path.unlink(missing_ok=True)
 
 
-def _stage(target: Path, data: Output) -> Path:
+def _stage(target: Path, data: Output, durable: bool = True) -> Path:
     """Write ``data`` in full beside ``target``; the temporary's path."""
     if isinstance(data, bytes) and target.is_dir():
         raise IsADirectoryError("a folder is in the way")
@@ -95,7 +124,7 @@ def _stage(target: Path, data: Output) -> Path:
         raise NotADirectoryError("a file is in the way")
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(target)
-    return _staged_file(target, data) if isinstance(data, bytes) else _staged_folder(target, data)
+    return _staged_file(target, data, durable) if isinstance(data, bytes) else _staged_folder(target, data)
 
 
 def _swap_in(staged: Path, target: Path) -> Path | None:
@@ -131,14 +160,16 @@ def _restore(target: Path, previous: Path | None) -> None:
         os.replace(previous, target)
 
 
-def replace_outputs(outputs: Mapping[Path, Output]) -> None:
+def replace_outputs(outputs: Mapping[Path, Output], durable: bool = True) -> None:
     """Put every output in place, or none: on failure, a :class:`WriteFailure` naming the file,
-    and every target as it was before."""
+    and every target as it was before. ``durable``: each file is on disk (``fsync``) before it
+    replaces the previous one, so that a crash of the machine leaves the old file or the new
+    one, never an empty one."""
     staged: dict[Path, Path] = {}
     current = Path(".")
     try:
         for current, data in outputs.items():
-            staged[current] = _stage(current, data)
+            staged[current] = _stage(current, data, durable)
     except OSError as exc:
         for temporary in staged.values():
             _discard(temporary)
@@ -203,6 +234,7 @@ def remove_output(path: Path) -> bool:
     return not os.path.lexists(path)
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write one file so that readers see the old file or the new one, never a part."""
-    replace_outputs({path: data})
+def write_atomic(path: Path, data: bytes, durable: bool = True) -> None:
+    """Write one file so that readers see the old file or the new one, never a part (with
+    ``durable=False`` not flushed to disk first: after a crash of the machine it may be empty)."""
+    replace_outputs({path: data}, durable)
