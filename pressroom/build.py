@@ -10,6 +10,7 @@ article's diagnostics, so one article never stops the others.
 from __future__ import annotations
 
 import gc
+import json
 import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -87,9 +88,9 @@ class BuildRequest:
 def project_for(source: Path, default: Project, warnings: Warnings, cache: BuildCache | None = None) -> Project:
     """The project an article belongs to: the one being built, or the nearest one around it
     (with a ``cache``, each folder of articles is resolved once per build, not each article)."""
-    if cache is not None and source.is_relative_to(default.root) and not os.path.islink(source):
+    if cache is not None and not os.path.islink(source):
         folder = source.parent
-        if folder == cache.once(("folder", folder), folder.resolve):
+        if cache.once(("in project", folder, default.root), lambda: folder == folder.resolve() and folder.is_relative_to(default.root)):
             return default  # the common case, without resolving the whole path again
     source = source.resolve()
     if source.is_relative_to(default.root):
@@ -114,6 +115,13 @@ def cache_settings(project: Project, formats: tuple[str, ...], overrides: Mappin
         "formats": formats,
         "overrides": dict(overrides),
     }
+
+
+def settings_of(project: Project, formats: tuple[str, ...], overrides: Mapping[str, Any], cache: BuildCache) -> dict[str, Any]:
+    """:func:`cache_settings`, made once per build for each project and formats (so that the
+    cache turns them into text once, not for each article)."""
+    what = ("settings", project.root, formats, json.dumps(overrides, sort_keys=True, default=str))
+    return cache.once(what, lambda: cache_settings(project, formats, overrides))
 
 
 def build_article(
@@ -332,7 +340,7 @@ def build_article_if_cached(
     try:
         own_project = project_for(source, project, warnings, cache)
         digest = file_digest(source)  # read once: for the key, and as the entry's first read
-        key = cache.key(source, cache_settings(own_project, formats, overrides), search_path_of(own_project, cache), digest)
+        key = cache.key(source, settings_of(own_project, formats, overrides, cache), search_path_of(own_project, cache), digest)
         entry = cache.lookup(source, out_dir, formats, key, {str(source): digest})
     except Exception:
         return None

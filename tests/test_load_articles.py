@@ -112,6 +112,18 @@ def test_find_articles_sorted_and_skips_hidden_folders(tmp_path: Path) -> None:
     assert found == ["a/z.md", "b.md"]
 
 
+def test_find_articles_puts_packs_last_and_resolves_links(tmp_path: Path) -> None:
+    top = tmp_path / "project"
+    for name in ["content/b.md", "content/a/z.md", "content/reader.pack.yaml", "content/a/zz.pack.yaml", "elsewhere/far.md"]:
+        (top / name).parent.mkdir(parents=True, exist_ok=True)
+        (top / name).write_text("x")
+    (top / "content" / "linked.md").symlink_to(top / "elsewhere" / "far.md")  # a linked article: its target
+    (top / "content" / "folder-link").symlink_to(top / "elsewhere", target_is_directory=True)  # not followed
+    (tmp_path / "alias").symlink_to(top, target_is_directory=True)
+    found = [p.relative_to(top).as_posix() for p in find_articles([tmp_path / "alias" / "content"])]
+    assert found == ["content/a/z.md", "content/b.md", "elsewhere/far.md", "content/a/zz.pack.yaml", "content/reader.pack.yaml"]
+
+
 @pytest.mark.parametrize(
     ("front_matter", "name"),
     [

@@ -168,3 +168,32 @@ def test_outputs_under_an_articles_old_slug_are_removed_when_it_is_renamed(tmp_p
         "wrote dist/second-name.pdf", "wrote dist/second-name/index.html", "removed dist/first-name.pdf", "removed dist/first-name/",
     ]  # fmt: skip
     assert sorted(p.name for p in (tmp_path / "dist").iterdir()) == ["second-name", "second-name.pdf"]
+
+
+def test_an_entry_is_found_however_its_paths_are_spelled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pressroom.store.cache import BuildCache, Entry
+
+    (tmp_path / "real" / "content").mkdir(parents=True)
+    source = tmp_path / "real" / "content" / "a.md"
+    source.write_text("# A\n")
+    (tmp_path / "link").symlink_to(tmp_path / "real", target_is_directory=True)
+    BuildCache(tmp_path / "cache").store(source, tmp_path / "real" / "dist", ("pdf",), Entry("k", {str(source): "d"}))
+    monkeypatch.chdir(tmp_path / "link")
+    cache = BuildCache(tmp_path / "cache")  # fresh memos: each spelling resolved on its own
+    for spelling in [Path("content/a.md"), tmp_path / "link" / "content" / "a.md", Path("content/../content/a.md")]:
+        entry = cache.lookup(spelling, Path("dist"), ("pdf",), "k", {str(source): "d"})
+        assert entry is not None and entry.source == str(source), spelling
+
+
+def test_a_cache_sent_to_a_worker_leaves_its_memos_behind(tmp_path: Path) -> None:
+    import pickle
+
+    from pressroom.store.cache import BuildCache
+
+    cache = BuildCache(tmp_path / "cache")
+    for index in range(500):
+        cache.once(("folder", index), lambda: tmp_path)
+        cache._resolve(tmp_path / f"article-{index}.md")
+    copy = pickle.loads(pickle.dumps(cache))
+    assert copy.folder == cache.folder and len(pickle.dumps(cache)) < 300
+    assert copy.once(("folder", 1), lambda: "computed again") == "computed again"

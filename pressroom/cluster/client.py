@@ -27,12 +27,12 @@ from pressroom.build import (
     ArticleResult,
     article_guard,
     build_article_if_cached,
-    cache_settings,
     keep_outputs,
     project_for,
     record,
     recorded_reads,
     search_path_of,
+    settings_of,
 )
 from pressroom.cluster.inputs import Job, LayoutBundle, ProjectFiles, layout_bundle
 from pressroom.load.settings import BUILTIN_LAYOUTS, Project
@@ -224,7 +224,7 @@ class ClusterBuild:
         text = source.read_bytes()  # read once: what is hashed for the cache is what is sent
         digest = hashlib.sha256(text).hexdigest()
         key = (
-            self.cache.key(source, cache_settings(own, self.formats, self.overrides), search_path_of(own, self.cache), source_digest=digest)
+            self.cache.key(source, settings_of(own, self.formats, self.overrides, self.cache), search_path_of(own, self.cache), source_digest=digest)
             if self.cache
             else ""
         )

@@ -7,6 +7,7 @@ written: encoding, front-matter syntax and types, unknown keys.
 from __future__ import annotations
 
 import functools
+import os
 import re
 import unicodedata
 import uuid
@@ -44,26 +45,43 @@ def stable_identifier(article: Article) -> str:
 
 
 def find_articles(paths: Iterable[Path]) -> list[Path]:
-    """Expand files and folders into a sorted, de-duplicated list of Markdown files (then packs)."""
+    """Expand files and folders into a sorted, de-duplicated list of Markdown files (then packs).
+    A folder is walked once (hidden files and folders skipped, symbolic links to folders not
+    followed), and each folder of articles is resolved once, not each file."""
     found: dict[Path, None] = {}
-    folders: dict[Path, Path] = {}  # each folder resolved once, not once per file in it
-
-    def resolved(child: Path) -> Path:
-        if child.is_symlink():
-            return child.resolve()
-        if child.parent not in folders:
-            folders[child.parent] = child.parent.resolve()
-        return folders[child.parent] / child.name
-
     for path in paths:
-        if path.is_dir():
-            children = [*path.rglob("*.md"), *path.rglob("*.pack.yaml")]
-            for child in sorted(children, key=lambda p: (p.name.endswith(".pack.yaml"), p)):
-                if not any(part.startswith(".") for part in child.relative_to(path).parts):
-                    found[resolved(child)] = None
-        else:
+        if not path.is_dir():
             found[path.resolve()] = None
+            continue
+        children: list[tuple[bool, tuple[str, ...], Path]] = []
+        walk_articles(path, (), children)
+        children.sort(key=lambda child: child[:2])
+        for _, _, child in children:
+            found[child] = None
     return list(found)
+
+
+def walk_articles(folder: Path, parts: tuple[str, ...], children: list[tuple[bool, tuple[str, ...], Path]]) -> None:
+    """Add the Markdown files and packs below ``folder`` to ``children`` as (is a pack, path
+    parts below the top folder, resolved path)."""
+    resolved: Path | None = None
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        name = entry.name
+        if name.startswith("."):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            walk_articles(folder / name, (*parts, name), children)
+        elif name.endswith(".md") or name.endswith(PACK_SUFFIX):
+            if entry.is_symlink():
+                target = Path(entry.path).resolve()
+            else:
+                resolved = resolved or folder.resolve()
+                target = resolved / name
+            children.append((name.endswith(PACK_SUFFIX), (*parts, name), target))
 
 
 def read_text(path: Path) -> str:
@@ -294,6 +312,8 @@ def could_name_a_slug(text: str) -> bool:
     """Whether an article's front matter might set ``slug``. When it cannot, the output name is
     the file name, without loading the YAML parser (a no-op build stays fast). A backslash could
     spell the key with an escape, so it counts as a maybe."""
+    if "slug" not in text and "\\" not in text:
+        return False
     lines = text.split("\n")
     end = closing_fence(lines) if FRONT_MATTER_FENCE.match(lines[0]) else None
     if end is None:

@@ -24,17 +24,18 @@ CACHE_FOLDER = Path(".cache") / "pressroom"
 FORMAT_VERSION = 1
 
 
-def file_digest(path: Path) -> str | None:
+def file_digest(path: Path | str) -> str | None:
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        with open(path, "rb") as file:
+            return hashlib.sha256(file.read()).hexdigest()
     except OSError:
         return None
 
 
-def stamp(path: Path) -> str | None:
+def stamp(path: Path | str) -> str | None:
     """A cheap fingerprint (size and modification time) for files too big to hash on every run."""
     try:
-        status = path.stat()
+        status = os.stat(path)
     except OSError:
         return None
     return f"stat:{status.st_size}:{status.st_mtime_ns}"
@@ -72,10 +73,10 @@ class Entry:
         (``known``: digests the caller has just taken, by path, not taken again)."""
         known = known or {}
         reads_same = all(
-            digest is not None and (known[path] if path in known else file_digest(Path(path))) == digest
+            digest is not None and (known[path] if path in known else file_digest(path)) == digest
             for path, digest in self.reads.items()
         )
-        return reads_same and all(stamp(Path(path)) == value for path, value in self.writes.items())
+        return reads_same and all(stamp(path) == value for path, value in self.writes.items())
 
 
 class BuildCache:
@@ -84,8 +85,18 @@ class BuildCache:
     def __init__(self, folder: Path):
         self.folder = folder
         self._digests: dict[Any, str] = {}  # taken once per build: see refresh()
-        self._resolved: dict[Path, Path] = {}
+        self._resolved: dict[Path, str] = {}
         self._once: dict[Any, Any] = {}
+        self._entry_paths: dict[tuple[Path, Path, tuple[str, ...]], Path] = {}
+        self._settings: dict[int, tuple[Any, str]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Only the folder travels to a worker process: the memos of a build (thousands of
+        paths) would be pickled again with every article sent."""
+        return {"folder": self.folder}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["folder"])  # type: ignore[misc]
 
     def refresh(self) -> None:
         """Take the layouts' and Pressroom's digests again at the next lookup (a watcher, after
@@ -93,6 +104,8 @@ class BuildCache:
         self._digests.clear()
         self._resolved.clear()
         self._once.clear()
+        self._entry_paths.clear()
+        self._settings.clear()
 
     def once(self, what: Any, compute: Callable[[], Any]) -> Any:
         """``compute()``, remembered as ``what`` until :meth:`refresh` (for one build: a
@@ -101,33 +114,55 @@ class BuildCache:
             self._once[what] = compute()
         return self._once[what]
 
-    def _resolve(self, path: Path) -> Path:
-        """``path.resolve()``, once per build for each path (the output folder, every source)."""
-        if path not in self._resolved:
-            self._resolved[path] = path.resolve()
-        return self._resolved[path]
+    def _resolve(self, path: Path) -> str:
+        """``str(path.resolve())``, once per build for each path (the output folder, every
+        source), and for a file that is no symbolic link, once per folder (its folder's
+        resolved path and its name)."""
+        resolved = self._resolved.get(path)
+        if resolved is None:
+            name = path.name
+            if name in ("", ".", "..") or os.path.islink(path):
+                resolved = str(path.resolve())
+            else:
+                resolved = os.path.join(self._resolve(path.parent), name)
+            self._resolved[path] = resolved
+        return resolved
 
     def _digest(self, what: Any, compute: Callable[[], str]) -> str:
         if what not in self._digests:
             self._digests[what] = compute()
         return self._digests[what]
 
+    def _settings_text(self, settings: Mapping[str, Any]) -> str:
+        """``settings`` as canonical JSON; the text of one settings object is made once (a
+        build passes the same object for all its articles, see :meth:`once`)."""
+        known = self._settings.get(id(settings))
+        if known is None or known[0] is not settings:
+            known = (settings, json.dumps(settings, sort_keys=True, default=str))
+            self._settings[id(settings)] = known  # the object kept alive, so its id is not reused
+        return known[1]
+
     def key(self, source: Path, settings: Mapping[str, Any], search_path: tuple[Path, ...], source_digest: str | None = None) -> str:
         """Everything that shapes an article's outputs, except the files it reads while building
         (``source_digest``: the SHA-256 of the source's bytes, when the caller read them)."""
-        material = {
-            "format": FORMAT_VERSION,
-            "code": self._digest("code", code_digest),
-            "source": source_digest or file_digest(source),
-            "time": os.environ.get("SOURCE_DATE_EPOCH") or str(int(source.stat().st_mtime)),
-            "layouts": self._digest(search_path, lambda: folder_digest(search_path)),
-            "settings": settings,
-        }
-        return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()
+        material = [
+            f"format {FORMAT_VERSION}",
+            self._digest("code", code_digest),
+            source_digest or file_digest(source) or "",
+            os.environ.get("SOURCE_DATE_EPOCH") or str(int(source.stat().st_mtime)),
+            self._digest(search_path, lambda: folder_digest(search_path)),
+            self._settings_text(settings),
+        ]
+        return hashlib.sha256("\0".join(material).encode()).hexdigest()
 
     def _path(self, source: Path, out_dir: Path, formats: tuple[str, ...]) -> Path:
-        name = hashlib.sha256(f"{self._resolve(source)}\0{self._resolve(out_dir)}\0{','.join(formats)}".encode()).hexdigest()[:24]
-        return self.folder / f"{name}.json"
+        """The entry's file: named by the resolved source, output folder and formats (made once
+        per build for each)."""
+        known = self._entry_paths.get((source, out_dir, formats))
+        if known is None:
+            name = hashlib.sha256(f"{self._resolve(source)}\0{self._resolve(out_dir)}\0{','.join(formats)}".encode()).hexdigest()[:24]
+            known = self._entry_paths[(source, out_dir, formats)] = self.folder / f"{name}.json"
+        return known
 
     def lookup(
         self, source: Path, out_dir: Path, formats: tuple[str, ...], key: str, known: Mapping[str, str | None] | None = None
@@ -144,7 +179,7 @@ class BuildCache:
 
         path = self._path(source, out_dir, formats)
         previous = read_entry(path)
-        entry.source, entry.out_dir = str(self._resolve(source)), str(self._resolve(out_dir))
+        entry.source, entry.out_dir = self._resolve(source), self._resolve(out_dir)
         data = json.dumps(asdict(entry), indent=1).encode()
         # Not flushed to disk: an entry lost or cut short by a crash of the machine is no entry
         # (read_entry), and one that outlived its outputs no longer matches their stamps, so the
