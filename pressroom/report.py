@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pressroom.build import ArticleResult, BuildRequest, build_many, separate_clashes
-from pressroom.cluster.client import ClusterError
+from pressroom.cluster import ClusterError
 from pressroom.load.articles import find_articles, is_pack
 from pressroom.model import Diagnostic, display_path, internal_error
 

@@ -150,3 +150,5 @@ def test_an_untitled_callout_is_labelled_in_the_article_s_language(tmp_path: Pat
     assert "pr-label-" not in doc.epub_html() and "pr-label-" not in doc.print_html
     english, _ = convert_text(tmp_path, text.replace("lang: fr", "lang: en"))
     assert [label for _, label, _ in callouts(english.epub_html())] == ["Note", "Tip", "Warning", "Mon titre"]
+    korean, _ = convert_text(tmp_path, text.replace("lang: fr", "lang: ko"))
+    assert [label for _, label, _ in callouts(korean.epub_html())] == ["참고", "팁", "경고", "Mon titre"]

@@ -33,6 +33,7 @@ DAY = dt.date(2026, 3, 14)
         ("zh-Hans", "2026年3月14日", "第 2 页，共 5 页"),
         ("zh-TW", "2026年3月14日", "第 2 頁，共 5 頁"),
         ("ja", "2026年3月14日", "2 / 5 ページ"),
+        ("ko", "2026년 3월 14일", "2 / 5 페이지"),
         ("xx", "14 March 2026", "Page 2 of 5"),
     ],
 )
@@ -57,6 +58,7 @@ def test_the_page_count_becomes_css_content_with_counters() -> None:
         ("nl", "He said “hello” – it’s ‘fine’…"),
         ("ru", "He said «hello» – it’s „fine“…"),
         ("ja", "He said 「hello」 – it’s 『fine』…"),
+        ("ko", "He said “hello” – it’s ‘fine’…"),
         ("ar", "He said «hello» – it’s ‹fine›…"),
     ],
 )

@@ -34,6 +34,7 @@ from pressroom.build import (
     search_path_of,
     settings_of,
 )
+from pressroom.cluster import ClusterError
 from pressroom.cluster.inputs import Job, LayoutBundle, ProjectFiles, layout_bundle
 from pressroom.load.settings import BUILTIN_LAYOUTS, Project
 from pressroom.model import Diagnostic, display_path, internal_error
@@ -51,16 +52,6 @@ GATHER_WINDOW_SECONDS = 1.0
 GATHER_BATCH = 64
 #: Articles written at the same time (their waits for the disk overlap).
 WRITER_THREADS = 8
-
-
-class ClusterError(Exception):
-    """The cluster cannot be used or was lost: one line, and the exit status (2 before anything
-    was built, 1 after)."""
-
-    def __init__(self, message: str, status: int):
-        super().__init__(message)
-        self.message = message
-        self.status = status
 
 
 def dask_missing() -> str | None:

@@ -155,6 +155,13 @@ WORDS: dict[str, dict[str, str]] = {
         "read_online": "この資料をオンラインで読む・ダウンロードする：", "qr_alt": "リンク先を示すQRコード：", "download": "ダウンロード",
         "booklet": "冊子",
     },
+    "ko": {
+        "page": "페이지", "of": "/", "page_of": "{page} / {pages} 페이지", "contents": "목차", "notes": "메모", "footnotes": "각주",
+        "cover": "표지", "title_page": "속표지", "start": "본문 시작", "landmarks": "랜드마크",
+        "page_list": "인쇄본의 페이지", "digital_edition": "전자판",
+        "read_online": "이 자료를 온라인으로 읽거나 내려받기:", "qr_alt": "다음 주소로 연결되는 QR 코드:", "download": "내려받기",
+        "booklet": "소책자",
+    },
 }  # fmt: skip
 for _words in WORDS.values():  # "Page 2 of 5": where the numbers go, in the language's order
     _words.setdefault("page_of", f"{_words['page']} {{page}} {_words['of']} {{pages}}")
@@ -179,6 +186,7 @@ QUOTES: dict[str, tuple[str, str, str, str]] = {
     "zh": ("\u201c", "\u201d", "\u2018", "\u2019"),
     "zh-Hant": ("\u300c", "\u300d", "\u300e", "\u300f"),
     "ja": ("\u300c", "\u300d", "\u300e", "\u300f"),
+    "ko": ("\u201c", "\u201d", "\u2018", "\u2019"),
 }
 
 
@@ -304,6 +312,8 @@ CALLOUT_LABELS: dict[str, dict[str, str]] = {
                 "info": "資訊", "danger": "危險", "example": "範例", "question": "問題", "hint": "提示"},
     "ja": {"note": "注記", "tip": "ヒント", "important": "重要", "warning": "警告", "caution": "注意",
            "info": "情報", "danger": "危険", "example": "例", "question": "質問", "hint": "ヒント"},
+    "ko": {"note": "참고", "tip": "팁", "important": "중요", "warning": "경고", "caution": "주의",
+           "info": "정보", "danger": "위험", "example": "예시", "question": "질문", "hint": "힌트"},
 }  # fmt: skip
 
 

@@ -11,9 +11,11 @@ closing the old one.
 
 from __future__ import annotations
 
+import atexit
 import gc
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -143,10 +145,12 @@ def process_renderer() -> Renderer:
         if inherited is not None:  # a forked worker: the parent's fonts are the parent's to delete
             _process_renderer.covers.update(inherited.covers)
             _process_renderer.inherited.append(inherited)  # kept alive: collecting it would delete them
-        from multiprocessing.util import Finalize
+        if "multiprocessing" in sys.modules:  # possibly a -j worker, which skips atexit
+            from multiprocessing.util import Finalize
 
-        # At the exit of this process (the main one, or a -j worker, which skips atexit).
-        Finalize(None, _close_process_renderer, exitpriority=0)
+            Finalize(None, _close_process_renderer, exitpriority=0)  # run by its worker loop and by atexit
+        else:  # the main process before any pool (a worker imports multiprocessing first)
+            atexit.register(_close_process_renderer)
     return _process_renderer
 
 
