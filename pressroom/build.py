@@ -183,7 +183,7 @@ def _build_article(
     with clock("load"):
         own_project = project_for(source, project, result.warnings)
         search_path = own_project.layout_search_path
-        key = cache.key(source, cache_settings(own_project, formats, overrides), search_path) if cache else ""
+        key = cache.key(source, settings_of(own_project, formats, overrides, cache), search_path) if cache else ""
     context = RenderContext(own_project, own_project.sandbox, result.warnings, clock, cache.folder if cache else None)
     slug, outputs = render_source(source, context, formats, overrides)
     keep_outputs(result, clock, out_dir, slug, outputs, formats)
