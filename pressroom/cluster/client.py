@@ -215,7 +215,9 @@ class ClusterBuild:
         text = source.read_bytes()  # read once: what is hashed for the cache is what is sent
         digest = hashlib.sha256(text).hexdigest()
         key = (
-            self.cache.key(source, settings_of(own, self.formats, self.overrides, self.cache), search_path_of(own, self.cache), source_digest=digest)
+            self.cache.key(
+                source, settings_of(own, self.formats, self.overrides, self.cache), search_path_of(own, self.cache), source_digest=digest
+            )
             if self.cache
             else ""
         )

@@ -73,8 +73,7 @@ class Entry:
         (``known``: digests the caller has just taken, by path, not taken again)."""
         known = known or {}
         reads_same = all(
-            digest is not None and (known[path] if path in known else file_digest(path)) == digest
-            for path, digest in self.reads.items()
+            digest is not None and (known[path] if path in known else file_digest(path)) == digest for path, digest in self.reads.items()
         )
         return reads_same and all(stamp(path) == value for path, value in self.writes.items())
 
