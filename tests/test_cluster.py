@@ -235,7 +235,7 @@ def test_cluster_from_settings_and_environment(tmp_path: Path) -> None:
 def test_only_the_files_an_article_names_travel(tmp_path: Path) -> None:
     from pressroom.cluster.inputs import ProjectFiles
 
-    project = make_project(tmp_path / "project")
+    project = make_project(tmp_path / "project").resolve()  # named_in takes resolved paths
     (project / "content" / "img" / "unused.png").write_bytes(RED_PNG)
     (project / "dist").mkdir()
     (project / "dist" / "red box.png").write_bytes(RED_PNG)
@@ -346,3 +346,13 @@ def test_workers_of_other_versions_refuse(tmp_path: Path) -> None:
         bad.stop()
     assert refused.code == 2
     assert refused.err.count("\n") == 1 and "no worker of the Dask cluster" in refused.err
+
+
+def test_the_names_an_article_can_mean_are_found_as_the_separators_cut_them() -> None:
+    import re
+
+    from pressroom.cluster.inputs import SEPARATORS, SEPARATORS_TO_SPACES
+
+    text = 'See ![a](img/a.png), [b](<b c.pdf>) `x.md`; {y.yaml} "q.md"\u2003tab\there|pipe=eq*star?q#frag\\back\n'
+    assert set(text.translate(SEPARATORS_TO_SPACES).split()) == set(SEPARATORS.split(text)) - {""}
+    assert re.fullmatch(SEPARATORS, "".join(map(chr, SEPARATORS_TO_SPACES)))  # each character turned into a space is a separator

@@ -128,7 +128,7 @@ class ClusterBuild:
         self.client: Any = None
         self.workers: list[str] = []
         self._files: dict[Path, ProjectFiles] = {}
-        self._layouts: dict[Path, Any] = {}  # layout folder -> scattered bundle
+        self._layouts: dict[Path, tuple[str | None, Any, Path | None]] = {}  # layout folder -> see _layouts_of
         self._sent: dict[str, Any] = {}  # file digest -> scattered bytes
 
     # -- connecting -----------------------------------------------------------------------
@@ -186,16 +186,18 @@ class ClusterBuild:
             self._files[project.root] = ProjectFiles(project.root, skip)
         return self._files[project.root]
 
-    def _layouts_of(self, project: Project) -> tuple[str | None, Any]:
-        """The project's own layout folder (not the built-in one) as a scattered bundle."""
-        folder = project.layouts_dir.resolve()
-        if not folder.is_dir() or folder == BUILTIN_LAYOUTS.resolve():
-            return None, None
-        if folder not in self._layouts:
-            bundle: LayoutBundle = layout_bundle(folder)
-            self._layouts[folder] = (bundle.digest, self._upload(f"pressroom-layouts-{bundle.digest}", bundle))
-        digest, future = self._layouts[folder]
-        return digest, future
+    def _layouts_of(self, project: Project) -> tuple[str | None, Any, Path | None]:
+        """The project's own layout folder (not the built-in one) as a scattered bundle: its
+        digest, the bundle's future and the folder (resolved; None: no folder of its own).
+        Looked up once per build for each layout folder."""
+        if project.layouts_dir not in self._layouts:
+            folder = project.layouts_dir.resolve()
+            if not folder.is_dir() or folder == BUILTIN_LAYOUTS.resolve():
+                self._layouts[project.layouts_dir] = (None, None, None)
+            else:
+                bundle: LayoutBundle = layout_bundle(folder)
+                self._layouts[project.layouts_dir] = (bundle.digest, self._upload(f"pressroom-layouts-{bundle.digest}", bundle), folder)
+        return self._layouts[project.layouts_dir]
 
     def _upload(self, key: str, data: Any) -> Any:
         """Put ``data`` on the cluster once, under ``key``: tasks that need it get it from a worker
@@ -222,7 +224,8 @@ class ClusterBuild:
             else ""
         )
         files = self._project_files(own)
-        inputs = tuple(files.named_in(source, text, digest))
+        resolved = source.resolve()
+        inputs = tuple(files.named_in(resolved, text, digest))
         data: dict[str, Any] = {}
         for entry in inputs:
             if entry.digest == digest:
@@ -231,11 +234,11 @@ class ClusterBuild:
                 if entry.digest not in self._sent:
                     self._sent[entry.digest] = self._upload(f"pressroom-file-{entry.digest}", (files.root / entry.path).read_bytes())
                 data[entry.digest] = self._sent[entry.digest]
-        layouts_digest, layouts = self._layouts_of(own)
+        layouts_digest, layouts, layouts_folder = self._layouts_of(own)
         job = Job(
-            source=os.path.relpath(source.resolve(), own.root).replace(os.sep, "/"),
+            source=os.path.relpath(resolved, own.root).replace(os.sep, "/"),
             client_root=str(own.root),
-            client_layouts=str(own.layouts_dir.resolve()) if layouts_digest else None,
+            client_layouts=str(layouts_folder) if layouts_folder else None,
             client_builtin=str(BUILTIN_LAYOUTS),
             layouts_digest=layouts_digest,
             content=os.path.relpath(own.content_dir, own.root),
