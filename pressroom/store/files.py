@@ -74,19 +74,34 @@ def _stale_in(folder: Path) -> list[Path]:
     return seen[1]
 
 
+def _new_temporary(path: Path) -> tuple[int, Path]:
+    """A new file beside ``path``, named as ``tempfile.mkstemp`` would name it (``.NAME.XXXXXXXX.part``,
+    the shape :func:`remove_stale_temporaries` knows), created exclusively: its descriptor and
+    path. mkstemp's own Python (a random name drawn letter by letter, its parameters checked) cost
+    a cluster client ~0.1 ms an output."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        temporary = path.parent / f".{path.name}.{secrets.token_hex(4)}.part"
+        try:
+            return os.open(temporary, flags, 0o600), temporary
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {path}")
+
+
 def _staged_file(path: Path, data: bytes, durable: bool = True) -> Path:
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    handle, temporary = _new_temporary(path)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
             if durable:
                 os.fsync(stream.fileno())
-        os.chmod(temporary, 0o644)
+            os.fchmod(stream.fileno(), 0o644)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
-    return Path(temporary)
+    return temporary
 
 
 def _staged_folder(folder: Path, files: Mapping[str, bytes]) -> Path:
