@@ -84,6 +84,13 @@ def run_build(request: BuildRequest, observe: Observer | None = None, rebuild: b
         except ClusterError as exc:
             progress.__exit__()
             return usage_error(exc.message) if exc.status == 2 else cluster_lost(exc.message)
+        finally:
+            # Ctrl-C between two articles leaves the results suspended: closing them now stops
+            # the build's workers and writers (an article being written is finished, all or
+            # none) before the process ends itself, instead of when they are collected.
+            close = getattr(results, "close", None)
+            if close is not None:
+                close()
     for diagnostic in cluster.problems if cluster else []:  # workers that refused the work
         print(diagnostic.format(), file=sys.stderr)
     if request.cache is not None:
