@@ -117,11 +117,11 @@ def cache_settings(project: Project, formats: tuple[str, ...], overrides: Mappin
     }
 
 
-def settings_of(project: Project, formats: tuple[str, ...], overrides: Mapping[str, Any], cache: BuildCache) -> dict[str, Any]:
-    """:func:`cache_settings`, made once per build for each project and formats (so that the
-    cache turns them into text once, not for each article)."""
+def settings_of(project: Project, formats: tuple[str, ...], overrides: Mapping[str, Any], cache: BuildCache) -> str:
+    """:func:`cache_settings` as canonical JSON (part of the cache key), made once per build for
+    each project, formats and overrides, not for each article."""
     what = ("settings", project.root, formats, json.dumps(overrides, sort_keys=True, default=str))
-    return cache.once(what, lambda: cache_settings(project, formats, overrides))
+    return cache.once(what, lambda: json.dumps(cache_settings(project, formats, overrides), sort_keys=True, default=str))
 
 
 def build_article(

@@ -87,7 +87,6 @@ class BuildCache:
         self._resolved: dict[Path, str] = {}
         self._once: dict[Any, Any] = {}
         self._entry_paths: dict[tuple[Path, Path, tuple[str, ...]], Path] = {}
-        self._settings: dict[int, tuple[Any, str]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         """Only the folder travels to a worker process: the memos of a build (thousands of
@@ -104,7 +103,6 @@ class BuildCache:
         self._resolved.clear()
         self._once.clear()
         self._entry_paths.clear()
-        self._settings.clear()
 
     def once(self, what: Any, compute: Callable[[], Any]) -> Any:
         """``compute()``, remembered as ``what`` until :meth:`refresh` (for one build: a
@@ -132,25 +130,17 @@ class BuildCache:
             self._digests[what] = compute()
         return self._digests[what]
 
-    def _settings_text(self, settings: Mapping[str, Any]) -> str:
-        """``settings`` as canonical JSON; the text of one settings object is made once (a
-        build passes the same object for all its articles, see :meth:`once`)."""
-        known = self._settings.get(id(settings))
-        if known is None or known[0] is not settings:
-            known = (settings, json.dumps(settings, sort_keys=True, default=str))
-            self._settings[id(settings)] = known  # the object kept alive, so its id is not reused
-        return known[1]
-
-    def key(self, source: Path, settings: Mapping[str, Any], search_path: tuple[Path, ...], source_digest: str | None = None) -> str:
+    def key(self, source: Path, settings: str, search_path: tuple[Path, ...], source_digest: str | None = None) -> str:
         """Everything that shapes an article's outputs, except the files it reads while building
-        (``source_digest``: the SHA-256 of the source's bytes, when the caller read them)."""
+        (``settings``: the build's settings as canonical text, see ``build.settings_of``;
+        ``source_digest``: the SHA-256 of the source's bytes, when the caller read them)."""
         material = [
             f"format {FORMAT_VERSION}",
             self._digest("code", code_digest),
             source_digest or file_digest(source) or "",
             os.environ.get("SOURCE_DATE_EPOCH") or str(int(source.stat().st_mtime)),
             self._digest(search_path, lambda: folder_digest(search_path)),
-            self._settings_text(settings),
+            settings,
         ]
         return hashlib.sha256("\0".join(material).encode()).hexdigest()
 
